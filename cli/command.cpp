@@ -1,0 +1,44 @@
+#include "command.h"
+
+#include <cmath>
+#include <ctime>
+#include <iostream>
+
+namespace powlab::cli {
+
+std::uint32_t parse_bits(const std::string& text) {
+  if (!(text.starts_with("0x") || text.starts_with("0X"))) {
+    throw UsageError("nBits must be hex with a 0x prefix, e.g. 0x1d00ffff (got '" + text + "')");
+  }
+  const std::string digits = text.substr(2);
+  if (digits.empty() || digits.size() > 8 || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+    throw UsageError("nBits must be 1 to 8 hex digits after 0x (got '" + text + "')");
+  }
+  return static_cast<std::uint32_t>(std::stoul(digits, nullptr, 16));
+}
+
+std::string bits_to_string(std::uint32_t bits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", bits);
+  return buf;
+}
+
+void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << '\n'; }
+
+std::string format_utc(std::int64_t unix_time) {
+  const std::time_t t = static_cast<std::time_t>(unix_time);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return "?";
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+std::string format_big(double value) {
+  char buf[64];
+  if (value <= 0) return "0";
+  std::snprintf(buf, sizeof buf, "%.4g (~2^%.1f)", value, std::log2(value));
+  return buf;
+}
+
+}  // namespace powlab::cli

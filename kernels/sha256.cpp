@@ -1,0 +1,107 @@
+#include "powlab/sha256.h"
+
+#include <bit>
+#include <algorithm>
+#include <cstring>
+
+namespace powlab {
+namespace sha256_core {
+
+const std::array<std::uint32_t, 64> kRound = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u, 0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+    0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u, 0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+    0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu, 0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u, 0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+    0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u, 0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+    0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u, 0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
+
+namespace {
+
+// FIPS 180-4 section 4.1.2, with the spec's names.
+constexpr std::uint32_t Ch(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (~x & z); }
+constexpr std::uint32_t Maj(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (x & z) ^ (y & z); }
+constexpr std::uint32_t Sigma0(std::uint32_t x) { return std::rotr(x, 2) ^ std::rotr(x, 13) ^ std::rotr(x, 22); }
+constexpr std::uint32_t Sigma1(std::uint32_t x) { return std::rotr(x, 6) ^ std::rotr(x, 11) ^ std::rotr(x, 25); }
+constexpr std::uint32_t sigma0(std::uint32_t x) { return std::rotr(x, 7) ^ std::rotr(x, 18) ^ (x >> 3); }
+constexpr std::uint32_t sigma1(std::uint32_t x) { return std::rotr(x, 17) ^ std::rotr(x, 19) ^ (x >> 10); }
+
+inline std::uint32_t load_be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+inline void store_be32(std::uint8_t* p, std::uint32_t v) {
+  p[0] = static_cast<std::uint8_t>(v >> 24);
+  p[1] = static_cast<std::uint8_t>(v >> 16);
+  p[2] = static_cast<std::uint8_t>(v >> 8);
+  p[3] = static_cast<std::uint8_t>(v);
+}
+
+}  // namespace
+
+void compress(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) {
+  for (; blocks > 0; --blocks, data += 64) {
+    std::uint32_t w[64];
+    for (int t = 0; t < 16; ++t) w[t] = load_be32(data + 4 * t);
+    for (int t = 16; t < 64; ++t) w[t] = sigma1(w[t - 2]) + w[t - 7] + sigma0(w[t - 15]) + w[t - 16];
+
+    std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+    std::uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
+    for (int t = 0; t < 64; ++t) {
+      const std::uint32_t t1 = h + Sigma1(e) + Ch(e, f, g) + kRound[t] + w[t];
+      const std::uint32_t t2 = Sigma0(a) + Maj(a, b, c);
+      h = g; g = f; f = e; e = d + t1;
+      d = c; c = b; b = a; a = t1 + t2;
+    }
+    state[0] += a; state[1] += b; state[2] += c; state[3] += d;
+    state[4] += e; state[5] += f; state[6] += g; state[7] += h;
+  }
+}
+
+}  // namespace sha256_core
+
+void Sha256::reset() {
+  std::memcpy(state_, sha256_core::kInit.data(), sizeof state_);
+  bytes_ = 0;
+}
+
+Sha256& Sha256::update(const std::uint8_t* data, std::size_t len) {
+  std::size_t used = bytes_ % 64;
+  bytes_ += len;
+  if (used != 0) {
+    const std::size_t take = std::min<std::size_t>(64 - used, len);
+    std::memcpy(buffer_ + used, data, take);
+    used += take; data += take; len -= take;
+    if (used < 64) return *this;
+    sha256_core::compress(state_, buffer_, 1);
+  }
+  const std::size_t whole = len / 64;
+  sha256_core::compress(state_, data, whole);
+  data += whole * 64; len -= whole * 64;
+  if (len != 0) std::memcpy(buffer_, data, len);
+  return *this;
+}
+
+Digest Sha256::final() {
+  // Padding: 0x80, zeros to 56 mod 64, then the message length in bits, big-endian.
+  const std::uint64_t bits = bytes_ * 8;
+  static constexpr std::uint8_t kPad[64] = {0x80};
+  const std::size_t used = bytes_ % 64;
+  update(kPad, used < 56 ? 56 - used : 120 - used);
+  std::uint8_t len_be[8];
+  for (int i = 0; i < 8; ++i) len_be[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
+  update(len_be, 8);
+  Digest out;
+  for (int i = 0; i < 8; ++i) sha256_core::store_be32(out.data() + 4 * i, state_[i]);
+  reset();
+  return out;
+}
+
+Digest sha256(std::span<const std::uint8_t> data) { return Sha256{}.update(data).final(); }
+
+Digest sha256d(std::span<const std::uint8_t> data) {
+  const Digest first = sha256(data);
+  return sha256(first);
+}
+
+}  // namespace powlab
