@@ -12,6 +12,7 @@ const ConsensusParams& mainnet() {
     // decodes to 0x00000000ffff0000...0 (lower bits truncated), the genesis target.
     p.pow_limit = U256::from_hex("00000000ffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
     p.pow_limit_bits = 0x1d00ffff;
+    p.initial_bits = 0x1d00ffff;
     return p;
   }();
   return params;

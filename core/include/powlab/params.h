@@ -13,6 +13,7 @@ struct ConsensusParams {
   std::string name;
   U256 pow_limit;                        // the easiest target allowed
   std::uint32_t pow_limit_bits = 0;      // pow_limit in compact form
+  std::uint32_t initial_bits = 0;        // nBits of the genesis block (first retarget period)
   std::int64_t target_spacing = 600;     // seconds per block
   std::int64_t target_timespan = 1209600;  // seconds per retarget period (two weeks)
   std::int64_t halving_interval = 210000;  // blocks per subsidy halving
