@@ -111,6 +111,11 @@ struct ChainOptions {
   // transactions is refused (bad-cb-missing).
   bool headers_only = false;
   std::size_t max_orphans = 100;  // the orphan pool's bound; the oldest is evicted first
+  // Rewards-only ledger, for simulations that never spend: no UTXO set is kept; coinbase
+  // outputs credit balances and reward totals directly, and a block carrying any transfer is
+  // refused (bad-txns: "transfers need the UTXO set"). Saves a hash-table insert per node
+  // per block. Off (default): the full UTXO ledger.
+  bool rewards_only = false;
 };
 
 // A trusted starting point other than a genesis block: the tree's root stands for a real
@@ -148,6 +153,7 @@ struct Coin {
   TxOut out;
   std::int64_t height = 0;
   bool coinbase = false;
+  friend bool operator==(const Coin&, const Coin&) = default;
 };
 
 struct OutPointHasher {
