@@ -1,0 +1,117 @@
+#include "powlab/sim/miners.h"
+
+#include <cerrno>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_set>
+
+#include "powlab/error.h"
+
+namespace powlab::sim {
+
+namespace {
+
+bool valid_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+         c == '-';
+}
+
+void check_power(const std::string& name, double p) {
+  if (std::isnan(p)) throw ParseError("miner '" + name + "': power is NaN; it must be a finite number > 0");
+  if (std::isinf(p)) throw ParseError("miner '" + name + "': power is infinite; it must be a finite number > 0");
+  if (p <= 0) throw ParseError("miner '" + name + "': power must be > 0 (got " + std::to_string(p) + ")");
+}
+
+}  // namespace
+
+double parse_number(std::string_view text, std::string_view what) {
+  const std::string s(text);
+  if (s.empty()) throw ParseError(std::string(what) + ": empty number");
+  if (std::isspace(static_cast<unsigned char>(s.front())) != 0) {
+    throw ParseError(std::string(what) + ": not a number: '" + s + "'");
+  }
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size()) throw ParseError(std::string(what) + ": not a number: '" + s + "'");
+  if (errno == ERANGE && std::isfinite(v) && v != 0) {
+    throw ParseError(std::string(what) + ": out of range: '" + s + "'");
+  }
+  return v;
+}
+
+void validate_miners(const std::vector<MinerSpec>& miners) {
+  if (miners.empty()) throw ParseError("no miners: give --miners NAME=POWER,... or --nodes N");
+  std::unordered_set<std::string> seen;
+  for (const MinerSpec& m : miners) {
+    if (m.name.empty()) throw ParseError("a miner has an empty name");
+    for (char c : m.name) {
+      if (!valid_name_char(c)) throw ParseError("miner name '" + m.name + "': use only letters, digits, _ . -");
+    }
+    if (!seen.insert(m.name).second) throw ParseError("duplicate miner name '" + m.name + "'");
+    check_power(m.name, m.power);
+  }
+  double sum = 0;
+  for (const MinerSpec& m : miners) sum += m.power;
+  if (!std::isfinite(sum)) throw ParseError("the miners' powers sum to infinity; use smaller numbers");
+}
+
+std::vector<MinerSpec> parse_miners(std::string_view text) {
+  std::vector<MinerSpec> out;
+  if (text.empty()) throw ParseError("no miners: --miners is empty");
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string_view item = text.substr(pos, comma - pos);
+    const std::size_t eq = item.find('=');
+    if (item.empty()) throw ParseError("--miners: empty entry (stray comma?) in '" + std::string(text) + "'");
+    if (eq == std::string_view::npos) {
+      throw ParseError("--miners: '" + std::string(item) + "' is not NAME=POWER");
+    }
+    MinerSpec m;
+    m.name = std::string(item.substr(0, eq));
+    m.power = parse_number(item.substr(eq + 1), "power of miner '" + m.name + "'");
+    out.push_back(std::move(m));
+    pos = comma + 1;
+  }
+  validate_miners(out);
+  return out;
+}
+
+std::vector<MinerSpec> miners_from_distribution(std::size_t count, std::string_view dist) {
+  if (count == 0) throw ParseError("no miners: --nodes must be at least 1");
+  double exponent = 0;
+  if (dist == "equal") {
+    exponent = 0;
+  } else if (dist.starts_with("zipf:")) {
+    exponent = parse_number(dist.substr(5), "zipf exponent");
+    if (!std::isfinite(exponent) || exponent < 0) {
+      throw ParseError("zipf exponent must be a finite number >= 0 (got '" + std::string(dist.substr(5)) + "')");
+    }
+  } else {
+    throw ParseError("unknown power distribution '" + std::string(dist) + "' (use equal or zipf:S)");
+  }
+  std::vector<MinerSpec> out(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    char name[24];  // snprintf, not "n" + std::to_string: g++ 12 warns falsely (-Wrestrict)
+    std::snprintf(name, sizeof name, "n%zu", i + 1);
+    out[i].name = name;
+    out[i].power = std::pow(static_cast<double>(i + 1), -exponent);
+  }
+  validate_miners(out);  // a huge exponent underflows a power to 0: refused, not divided by
+  return out;
+}
+
+std::vector<double> hash_shares(const std::vector<MinerSpec>& miners) {
+  double sum = 0;
+  for (const MinerSpec& m : miners) sum += m.power;
+  std::vector<double> shares;
+  shares.reserve(miners.size());
+  for (const MinerSpec& m : miners) shares.push_back(m.power / sum);
+  return shares;
+}
+
+}  // namespace powlab::sim
