@@ -66,7 +66,9 @@ void add_verify(CLI::App& app, Registry& registry) {
   sub->add_option("file", o->file,
                   "raw 80-byte headers back to back, one 160-hex header per line, or a CSV with header_hex")
       ->required();
-  sub->add_option("--height", o->height, "height of the first header (default 0)")->check(CLI::NonNegativeNumber);
+  // Heights beyond 2^31 would overflow int32 consumers and no real chain is near them.
+  add_integer_option<std::int64_t>(sub, "--height", o->height, "height of the first header (default 0)", 0,
+                                   std::numeric_limits<std::int32_t>::max());
   sub->add_flag("--json", o->json, "print a JSON object");
   registry.push_back({sub, [o] { return run(*o); }});
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -40,6 +42,35 @@ void add_verify(CLI::App& app, Registry& registry);
 // purpose (486604799 and 0x1d00ffff are the same nBits; guessing between them is a trap).
 std::uint32_t parse_bits(const std::string& text);
 std::string bits_to_string(std::uint32_t bits);  // "0x1d00ffff"
+
+// Strict decimal integers for options. CLI11 2.1 saturates on overflow and accepts 0x/0b
+// prefixes for integers; powlab refuses both: "99999999999999999999" is an error, never
+// INT64_MAX. Throws CLI::ValidationError (exit 2) naming the option, the text and the range.
+template <class T>
+T parse_integer(const std::string& option, const std::string& text, T min = std::numeric_limits<T>::min(),
+                T max = std::numeric_limits<T>::max()) {
+  T value{};
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec == std::errc::invalid_argument || ptr != end) {
+    throw CLI::ValidationError(option, "'" + text + "' is not a decimal integer");
+  }
+  if (ec == std::errc::result_out_of_range || value < min || value > max) {
+    throw CLI::ValidationError(option, "'" + text + "' is out of range [" + std::to_string(min) + ", " +
+                                           std::to_string(max) + "]");
+  }
+  return value;
+}
+
+// An integer option parsed by parse_integer into `out` (a T or a std::optional<T>).
+template <class T, class Out>
+CLI::Option* add_integer_option(CLI::App* app, const std::string& name, Out& out, const std::string& description,
+                                T min = std::numeric_limits<T>::min(), T max = std::numeric_limits<T>::max()) {
+  const std::string option = name.substr(0, name.find(','));
+  return app->add_option_function<std::string>(
+      name, [&out, option, min, max](const std::string& text) { out = parse_integer<T>(option, text, min, max); },
+      description);
+}
 
 void print_json(const nlohmann::json& j);
 // "2009-01-03 18:15:05 UTC"

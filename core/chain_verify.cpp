@@ -28,8 +28,9 @@ std::string bits_hex(std::uint32_t bits) {
   return buf;
 }
 
-// The checks for header i given the ones before it in the file. Cheap PoW first, as Core
-// does, so a flood of junk costs one hash each.
+// The checks for header i given the ones before it in the file. Linkage first: a header
+// spliced in from elsewhere is reported as the broken link it is, not as bad work. Both are
+// cheap (one hash, needed anyway for the next link) before any contextual rule.
 std::optional<HeaderFailure> check_one(std::span<const BlockHeader> headers, std::size_t i, const Hash256& hash,
                                        const Hash256& prev_hash, std::int64_t first_height, const ConsensusParams& params,
                                        const VerifyOptions& options, std::vector<std::string>& unchecked) {
@@ -39,13 +40,13 @@ std::optional<HeaderFailure> check_one(std::span<const BlockHeader> headers, std
     return HeaderFailure{height, hash, r, std::move(detail)};
   };
 
-  if (const PowStatus pow = check_proof_of_work(hash, h.bits, params.pow_limit); pow != PowStatus::ok) {
-    return fail(HeaderReject::high_hash, "proof of work fails: " + std::string(to_string(pow)) + " (nBits " +
-                                             bits_hex(h.bits) + ")");
-  }
   if (i > 0 && h.prev_hash != prev_hash) {
     return fail(HeaderReject::bad_prevblk, "prev_hash " + hash_to_display(h.prev_hash) +
                                                " is not the previous header's hash " + hash_to_display(prev_hash));
+  }
+  if (const PowStatus pow = check_proof_of_work(hash, h.bits, params.pow_limit); pow != PowStatus::ok) {
+    return fail(HeaderReject::high_hash, "proof of work fails: " + std::string(to_string(pow)) + " (nBits " +
+                                             bits_hex(h.bits) + ")");
   }
 
   // nBits: the retarget rule at a period boundary, unchanged inside a period.
