@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 machine (with git) to a working powlab:
+#   scripts/bootstrap.sh demo   install what is missing, build (Release), run the CLI tour
+#   scripts/bootstrap.sh test   install what is missing, build (Release), run the whole test suite
+#   scripts/bootstrap.sh deps   only install what is missing
+# Works as root or as a normal user (uses sudo for apt-get). BUILD_DIR overrides ./build.
+set -euo pipefail
+
+mode=${1:-}
+case "$mode" in
+  demo|test|deps) ;;
+  *) echo "usage: scripts/bootstrap.sh demo|test|deps" >&2; exit 2 ;;
+esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$root/build}
+
+# Debian 12 packages: the toolchain and every find_package dependency.
+packages=(build-essential cmake libtbb-dev libbenchmark-dev libcli11-dev libgtest-dev libgmock-dev
+          nlohmann-json3-dev libssl-dev openssl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    sudo=()
+  elif command -v sudo >/dev/null; then
+    sudo=(sudo)
+  else
+    echo "error: missing packages (${missing[*]}) and no sudo to install them; run as root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ "$mode" = deps ] && exit 0
+
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "== configuring and building (Release) in $build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DPOWLAB_WERROR=${POWLAB_WERROR:-OFF} >/dev/null
+cmake --build "$build" -j "$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
+test -x "$build/cli/powlab" || { echo "error: build failed" >&2; exit 1; }
+
+if [ "$mode" = demo ]; then
+  exec "$root/scripts/demo.sh" "$build/cli/powlab"
+fi
+echo "== running the test suite"
+cd "$build"
+exec ctest --output-on-failure -j "$jobs"
