@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   add_header(app, registry);
   add_difficulty(app, registry);
   add_verify(app, registry);
+  add_mine(app, registry);
+  add_send(app, registry);
+  add_chain(app, registry);
 
   try {
     app.parse(argc, argv);

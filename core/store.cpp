@@ -326,6 +326,8 @@ LoadReport replay_chain(const ChainFile& file, const ChainOptions& options) {
     f.hash = b->hash();
     if (auto info = report.chain->info(prev)) f.height = info->height + 1;
     if (b->header().prev_hash == Hash256{}) f.height = 0;
+    // Parent unknown: the height its coinbase claims is still the best guide for people.
+    if (!f.height && !b->txs().empty() && b->txs()[0].is_coinbase()) f.height = b->txs()[0].coinbase_height;
     if (refused.count(prev)) {
       // The link to a refused block: everything after a bad block fails with it.
       const auto it = refused_height.find(prev);
@@ -355,6 +357,17 @@ LoadReport replay_chain(const ChainFile& file, const ChainOptions& options) {
   }
   report.orphans_left = report.chain->orphan_count();
   return report;
+}
+
+std::string describe(const LoadReport::Failure& f) {
+  std::string s = f.height ? "height " + std::to_string(*f.height) : "file block " + std::to_string(f.index);
+  s += " (block " + hash_to_display(f.hash) + "): " + std::string(to_string(f.result.reason));
+  if (f.result.tx_error) s += " (" + std::string(to_string(f.result.tx_error->reason)) + ")";
+  return s + ": " + f.result.detail;
+}
+
+LoadReport load_chain_file(const std::string& path, const ChainOptions& options) {
+  return replay_chain(read_chain_file(path), options);
 }
 
 }  // namespace powlab

@@ -78,6 +78,12 @@ struct LoadReport {
 };
 LoadReport replay_chain(const ChainFile& file, const ChainOptions& options = {});
 
+// "height 7 (block 0000ab...): bad-txnmrklroot: header commits to ..." for people.
+std::string describe(const LoadReport::Failure& f);
+
+// read_chain_file + replay_chain.
+LoadReport load_chain_file(const std::string& path, const ChainOptions& options = {});
+
 // Fault injection for tests: called before each step of save_chain_file with its name
 // ("open", "write", "fsync", "close", "rename", "fsync-dir") and the temp path. Returning a
 // non-zero errno makes that step fail with it. Also honoured: the environment variable

@@ -22,6 +22,12 @@ inline constexpr Amount kCoin = 100'000'000;
 inline constexpr Amount kMaxMoney = 21'000'000 * kCoin;
 inline bool money_range(Amount a) { return a >= 0 && a <= kMaxMoney; }
 
+// Coins as people write them: "12.5" -> 1,250,000,000 units. Up to 8 decimals, no sign, no
+// exponent, at most kMaxMoney. Returns the reason for a refusal in `why`.
+std::optional<Amount> parse_amount(std::string_view text, std::string* why = nullptr);
+// 1,250,000,000 -> "12.5"; 10,000 -> "0.0001"; exact (integers only).
+std::string format_amount(Amount a);
+
 // Owner names: 1..32 characters from [A-Za-z0-9_.-]. Returns why a name is refused, if it is.
 std::optional<std::string> check_owner_name(std::string_view name);
 

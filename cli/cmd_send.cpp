@@ -1,0 +1,131 @@
+// powlab send: queue a transfer in a chain file; the next `powlab mine` includes it.
+#include <ctime>
+#include <iostream>
+#include <unordered_set>
+
+#include "command.h"
+#include "powlab/store.h"
+
+namespace powlab::cli {
+
+namespace {
+
+struct SendOptions {
+  std::string chain;
+  std::string from;
+  std::string to;
+  std::string amount;
+  std::string fee = "0.0001";
+  bool json = false;
+};
+
+Amount amount_arg(const std::string& text, const char* flag) {
+  std::string why;
+  const auto a = parse_amount(text, &why);
+  if (!a) throw UsageError(std::string(flag) + ": " + why);
+  return *a;
+}
+
+int run(const SendOptions& o) {
+  if (auto why = check_owner_name(o.from)) throw UsageError("--from: " + *why);
+  if (auto why = check_owner_name(o.to)) throw UsageError("--to: " + *why);
+  const Amount amount = amount_arg(o.amount, "--amount");
+  const Amount fee = amount_arg(o.fee, "--fee");
+  if (amount == 0) throw UsageError("--amount must be more than 0");
+
+  ChainFile file = read_chain_file(o.chain);
+  ChainOptions co;
+  co.validation.now = static_cast<std::int64_t>(std::time(nullptr));
+  LoadReport report = replay_chain(file, co);
+  if (!report.valid()) {
+    std::cerr << "powlab send: " << o.chain << " is invalid at " << describe(report.failures.front()) << '\n';
+    return kExitInvalid;
+  }
+  const ChainState& chain = *report.chain;
+
+  // Spendable: the sender's outputs on the tip and in the queue, minus what the queue spends.
+  std::unordered_set<OutPoint, OutPointHasher> queued_spends;
+  for (const Transaction& tx : file.mempool) {
+    for (const TxIn& in : tx.inputs) queued_spends.insert(in.prevout);
+  }
+  std::vector<std::pair<OutPoint, Amount>> available;
+  for (const auto& [out, coin] : chain.coins_of(o.from)) {
+    if (!queued_spends.count(out)) available.emplace_back(out, coin.out.amount);
+  }
+  for (const Transaction& tx : file.mempool) {
+    const Hash256 id = tx.txid();
+    for (std::uint32_t k = 0; k < tx.outputs.size(); ++k) {
+      const OutPoint out{id, k};
+      if (tx.outputs[k].owner == o.from && !queued_spends.count(out)) available.emplace_back(out, tx.outputs[k].amount);
+    }
+  }
+  Amount have = 0;
+  for (const auto& a : available) have += a.second;
+  const Amount need = amount + fee;  // both <= kMaxMoney: no overflow
+  if (have < need) {
+    std::cerr << "powlab send: insufficient funds: " << o.from << " can spend " << format_amount(have)
+              << " (confirmed balance " << format_amount(chain.balance(o.from)) << "), needs "
+              << format_amount(amount) << " + fee " << format_amount(fee) << '\n';
+    return kExitInvalid;
+  }
+
+  Transaction tx;
+  Amount in = 0;
+  for (const auto& [out, value] : available) {
+    if (in >= need) break;
+    tx.inputs.push_back(TxIn{out});
+    in += value;
+  }
+  tx.outputs.push_back(TxOut{amount, o.to});
+  if (in > need) tx.outputs.push_back(TxOut{in - need, o.from});  // change
+  Amount checked_fee = 0;
+  if (auto err = chain.check_tx_after(tx, file.mempool, &checked_fee)) {
+    std::cerr << "powlab send: the transaction is invalid: " << to_string(err->reason) << ": " << err->detail << '\n';
+    return kExitInvalid;
+  }
+  file.mempool.push_back(tx);
+  try {
+    save_chain_file(o.chain, file);
+  } catch (const StoreError& e) {
+    std::cerr << "powlab send: error: " << e.what() << '\n';
+    return kExitUsage;
+  }
+
+  const Hash256 id = tx.txid();
+  if (o.json) {
+    print_json({{"txid", hash_to_display(id)},
+                {"from", o.from},
+                {"to", o.to},
+                {"amount", amount},
+                {"fee", checked_fee},
+                {"inputs", tx.inputs.size()},
+                {"change", in - need},
+                {"queued", file.mempool.size()}});
+  } else {
+    std::cout << "queued " << hash_to_display(id) << ": " << o.from << " -> " << o.to << " " << format_amount(amount)
+              << " (fee " << format_amount(checked_fee) << ", " << tx.inputs.size() << " input"
+              << (tx.inputs.size() == 1 ? "" : "s");
+    if (in > need) std::cout << ", change " << format_amount(in - need) << " back to " << o.from;
+    std::cout << ")\n"
+              << file.mempool.size() << " transaction" << (file.mempool.size() == 1 ? "" : "s")
+              << " queued; the next `powlab mine --chain " << o.chain << "` includes them\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_send(CLI::App& app, Registry& registry) {
+  auto o = std::make_shared<SendOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "send", "queue a transfer in a chain file (plain owner names, no signatures: a teaching ledger)");
+  sub->add_option("--chain", o->chain, "chain file")->required();
+  sub->add_option("--from", o->from, "payer (an owner name)")->required();
+  sub->add_option("--to", o->to, "payee (an owner name)")->required();
+  sub->add_option("--amount", o->amount, "coins, e.g. 12.5 (up to 8 decimals)")->required();
+  sub->add_option("--fee", o->fee, "fee in coins for the miner (default 0.0001)");
+  sub->add_flag("--json", o->json, "print a JSON object (amounts in units of 0.00000001)");
+  registry.push_back({sub, [o] { return run(*o); }});
+}
+
+}  // namespace powlab::cli
