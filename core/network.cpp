@@ -20,6 +20,12 @@ std::string bits_problem(std::uint32_t bits, const char* what) {
   if (t.negative) return std::string(what) + " " + bits_hex(bits) + " is negative (sign bit 0x00800000 set)";
   if (t.overflow) return std::string(what) + " " + bits_hex(bits) + " overflows 256 bits";
   if (t.target.is_zero()) return std::string(what) + " " + bits_hex(bits) + " is a zero target";
+  // A non-canonical encoding (0x21000001 for 0x1f010000) is a legal number but never what the
+  // retarget rule writes; refusing it avoids a chain whose first nBits no later one can equal.
+  if (const std::uint32_t canonical = encode_compact(t.target); canonical != bits) {
+    return std::string(what) + " " + bits_hex(bits) + " is not in canonical compact form (write " +
+           bits_hex(canonical) + ")";
+  }
   return "";
 }
 }  // namespace

@@ -1,0 +1,370 @@
+// powlab mine / send / chain on good and bad input: JSON keys, exit codes, signals, budgets,
+// the throttle as the CLI reports it, and the rule that no chain file is ever lost.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "powlab/csv.h"
+#include "powlab/store.h"
+#include "test_util.h"
+
+extern char** environ;
+
+namespace powlab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::run_powlab;
+
+// Fast lab chains: 8 leading zero bits (~256 hashes a block), one thread.
+const std::vector<std::string> kFast = {"--zeros", "8", "--threads", "1"};
+
+std::vector<std::string> args(std::initializer_list<std::string> a, const std::vector<std::string>& more = {}) {
+  std::vector<std::string> v(a);
+  v.insert(v.end(), more.begin(), more.end());
+  return v;
+}
+
+std::vector<json> json_lines(const std::string& out) {
+  std::vector<json> v;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) v.push_back(json::parse(line));
+  }
+  return v;
+}
+
+std::string slurp(const std::string& path) { return read_file(path); }
+
+struct CliLedger : ::testing::Test {
+  test::TempDir dir;
+  std::string chain = dir.file("chain.dat");
+  void mine(int n, const std::string& miner) {
+    const auto r = run_powlab(args({"mine", "--chain", chain, "--blocks", std::to_string(n), "--miner", miner}, kFast));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}));
+  }
+};
+
+TEST_F(CliLedger, MineJsonHasOneObjectPerBlockAndASummary) {
+  const auto r = run_powlab(args({"mine", "--chain", chain, "--blocks", "3", "--miner", "alice", "--json"}, kFast));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  for (int h = 0; h < 3; ++h) {
+    const json& b = lines[static_cast<std::size_t>(h)];
+    EXPECT_EQ(b["type"], "block");
+    EXPECT_EQ(b["height"], h);
+    EXPECT_EQ(b["hash"].get<std::string>().size(), 64u);
+    EXPECT_EQ(b["hash"].get<std::string>().substr(0, 2), "00");  // 8 zero bits
+    for (const char* k : {"nonce", "hashes", "seconds", "hashes_per_second", "extranonce"}) {
+      EXPECT_TRUE(b.contains(k)) << k;
+    }
+    EXPECT_EQ(b["reward"], 5'000'000'000LL);
+    EXPECT_EQ(b["miner"], "alice");
+    EXPECT_FALSE(b.contains("cpu_fraction"));  // not throttled
+  }
+  const json& s = lines[3];
+  EXPECT_EQ(s["type"], "summary");
+  EXPECT_EQ(s["blocks"], 3);
+  EXPECT_EQ(s["stopped"], "done");
+  EXPECT_EQ(s["height"], 2);
+  // The progress line is for terminals only: none on a pipe.
+  EXPECT_EQ(r.err.find('\r'), std::string::npos);
+
+  const auto v = run_powlab({"chain", "verify", chain});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("valid: 3 blocks"), std::string::npos) << v.out;
+}
+
+TEST_F(CliLedger, InMemoryMiningWritesNoFile) {
+  const auto r = run_powlab(args({"mine", "--blocks", "2"}, kFast));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("block 1"), std::string::npos);
+  EXPECT_EQ(entries(), 0u);
+}
+
+TEST_F(CliLedger, SendThenMineMovesCoinsAndPaysTheFee) {
+  mine(2, "alice");
+  auto s = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "12.5", "--fee", "0.5",
+                       "--json"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const json sj = json::parse(s.out);
+  EXPECT_EQ(sj["amount"], 1'250'000'000LL);
+  EXPECT_EQ(sj["fee"], 50'000'000LL);
+  EXPECT_EQ(sj["change"], 3'700'000'000LL);
+  // Queued but not mined: balances unchanged.
+  auto b = run_powlab({"chain", "balances", chain, "--json"});
+  EXPECT_EQ(json::parse(b.out)["balances"]["alice"], 10'000'000'000LL);
+  // A second send spends the queued change, not the same output twice.
+  s = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "carol", "--amount", "80"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  mine(1, "miner2");
+  b = run_powlab({"chain", "balances", chain, "--json"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const json bal = json::parse(b.out)["balances"];
+  EXPECT_EQ(bal["bob"], 1'250'000'000LL);
+  EXPECT_EQ(bal["carol"], 8'000'000'000LL);
+  EXPECT_EQ(bal["alice"], 10'000'000'000LL - 1'250'000'000LL - 50'000'000LL - 8'000'000'000LL - 10'000LL);
+  EXPECT_EQ(bal["miner2"], 5'000'000'000LL + 50'000'000LL + 10'000LL);
+  const auto show = run_powlab({"chain", "show", chain, "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  const json sh = json::parse(show.out);
+  EXPECT_EQ(sh["height"], 2);
+  EXPECT_EQ(sh["blocks"][2]["txs"].size(), 3u);
+  EXPECT_TRUE(sh["mempool"].empty());
+}
+
+TEST_F(CliLedger, SendRefusesBadInputAndLeavesTheFileUntouched) {
+  mine(1, "alice");
+  const std::string before = slurp(chain);
+  struct Case {
+    std::vector<std::string> extra;
+    int code;
+    const char* says;
+  };
+  const std::vector<Case> cases = {
+      {{"--from", "alice", "--to", "bob", "--amount", "51"}, 1, "insufficient funds"},
+      {{"--from", "nobody", "--to", "bob", "--amount", "1"}, 1, "insufficient funds"},
+      {{"--from", "alice", "--to", "bob", "--amount", "abc"}, 2, "not a plain decimal"},
+      {{"--from", "alice", "--to", "bob", "--amount", "-1"}, 2, "not a plain decimal"},
+      {{"--from", "alice", "--to", "bob", "--amount", "1e3"}, 2, "not a plain decimal"},
+      {{"--from", "alice", "--to", "bob", "--amount", "0.000000001"}, 2, "more than 8 decimals"},
+      {{"--from", "alice", "--to", "bob", "--amount", "99999999999"}, 2, "21,000,000"},
+      {{"--from", "alice", "--to", "bob", "--amount", "0"}, 2, "more than 0"},
+      {{"--from", "alice", "--to", "bob smith", "--amount", "1"}, 2, "[A-Za-z0-9_.-]"},
+      {{"--from", "alice", "--to", "bob", "--amount", "1", "--fee", "x"}, 2, "--fee"},
+      {{"--from", "alice", "--to", "bob"}, 2, "amount"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> a{"send", "--chain", chain};
+    a.insert(a.end(), c.extra.begin(), c.extra.end());
+    const auto r = run_powlab(a);
+    EXPECT_EQ(r.exit_code, c.code) << c.extra.back() << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.extra.back() << ": " << r.err;
+    EXPECT_EQ(slurp(chain), before);
+  }
+  const auto missing = run_powlab({"send", "--chain", dir.file("nope.dat"), "--from", "a", "--to", "b", "--amount", "1"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("cannot open"), std::string::npos) << missing.err;
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(CliLedger, MineRefusesBadInputWithoutCreatingAFile) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--throttle", "0"},     {"--throttle", "1.5"},   {"--throttle", "nan"},      {"--throttle", "abc"},
+      {"--zeros", "0"},        {"--zeros", "300"},      {"--bits", "486604799"},    {"--bits", "0x1d00ffff", "--zeros", "8"},
+      {"--threads", "0"},      {"--threads", "-1"},     {"--blocks", "0"},          {"--blocks", "x"},
+      {"--miner", "a b"},      {"--max-seconds", "-1"}, {"--max-seconds", "inf"},   {"--network", "testnet"},
+      {"--bits", "0x21000001"}, {"--bits", "0x01803456"}, {"--bits", "0x23000001"},
+      {"--zeros", "8", "--pow-limit", "0x1f00ffff"},  // initial easier than powLimit
+      {"--spacing", "0"},      {"--retarget-interval", "0"}, {"--network", "mainnet", "--zeros", "8"},
+      {"--kernel", "no-such-kernel"},
+  };
+  for (const auto& b : bad) {
+    std::vector<std::string> a{"mine", "--chain", chain};
+    a.insert(a.end(), b.begin(), b.end());
+    const auto r = run_powlab(a);
+    EXPECT_EQ(r.exit_code, 2) << b[0] << " " << b[1] << ": " << r.out << r.err;
+    EXPECT_FALSE(r.err.empty()) << b[0];
+    EXPECT_FALSE(fs::exists(chain)) << b[0] << " " << b[1];
+  }
+  // Network options do not apply to an existing chain.
+  mine(1, "alice");
+  const std::string before = slurp(chain);
+  for (const std::vector<std::string>& b :
+       std::vector<std::vector<std::string>>{{"--network", "mainnet"}, {"--spacing", "60"}, {"--zeros", "20"}}) {
+    std::vector<std::string> a{"mine", "--chain", chain};
+    a.insert(a.end(), b.begin(), b.end());
+    const auto r = run_powlab(a);
+    EXPECT_EQ(r.exit_code, 2) << b[0] << ": " << r.err;
+    EXPECT_EQ(slurp(chain), before);
+  }
+}
+
+TEST_F(CliLedger, MaxSecondsStopsWithASummaryAndNoPartialBlock) {
+  mine(1, "alice");
+  const std::string before = slurp(chain);
+  // 0x1f00ffff on an 8-zero-bit chain would be refused; use a new hopeless chain instead.
+  const std::string hard = dir.file("hard.dat");
+  const auto r = run_powlab({"mine", "--chain", hard, "--bits", "0x1c00ffff", "--threads", "1", "--max-seconds", "0.5",
+                             "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["type"], "summary");
+  EXPECT_EQ(lines[0]["blocks"], 0);
+  EXPECT_EQ(lines[0]["stopped"], "budget");
+  EXPECT_GT(lines[0]["hashes"].get<double>(), 0);
+  EXPECT_FALSE(fs::exists(hard));  // no block, nothing written
+  EXPECT_EQ(slurp(chain), before);
+}
+
+// Spawns powlab with stdout/stderr to files, so a test can signal it.
+pid_t spawn(const std::vector<std::string>& a, const std::string& out, const std::vector<std::string>& env_extra = {}) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, (out + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> argv_s{POWLAB_BINARY};
+  argv_s.insert(argv_s.end(), a.begin(), a.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) env_s.emplace_back(*e);
+  env_s.insert(env_s.end(), env_extra.begin(), env_extra.end());
+  std::vector<char*> envp;
+  for (auto& s : env_s) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, POWLAB_BINARY, &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_F(CliLedger, SigintAndSigtermStopCleanlyWithWholeBlocksOnly) {
+  mine(1, "alice");
+  const std::string before = slurp(chain);
+  for (const int sig : {SIGINT, SIGTERM}) {
+    // A hopeless new chain: the signal arrives mid-block, so nothing may be written.
+    const std::string hard = dir.file("hard" + std::to_string(sig) + ".dat");
+    const pid_t pid = spawn({"mine", "--chain", hard, "--bits", "0x1c00ffff", "--threads", "1", "--blocks", "5"},
+                            dir.file("out"));
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    ASSERT_EQ(kill(pid, sig), 0);
+    EXPECT_EQ(wait_exit(pid), 128 + sig);
+    const std::string out = slurp(dir.file("out"));
+    EXPECT_NE(out.find("interrupted: 0 of 5 blocks"), std::string::npos) << out;
+    EXPECT_FALSE(fs::exists(hard));
+    EXPECT_EQ(slurp(chain), before);
+  }
+}
+
+TEST_F(CliLedger, KillDashNineDuringASaveLeavesTheOldFileValid) {
+  mine(2, "alice");
+  const std::string before = slurp(chain);
+  const pid_t pid = spawn(args({"mine", "--chain", chain, "--blocks", "1"}, kFast), dir.file("out"),
+                          {"POWLAB_SAVE_PAUSE_MS=20000"});
+  ASSERT_GT(pid, 0);
+  bool mid_save = false;
+  for (int i = 0; i < 1000 && !mid_save; ++i) {
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+      if (e.path().filename().string().starts_with("chain.dat.tmp.") && fs::file_size(e.path()) > 0) mid_save = true;
+    }
+    if (!mid_save) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  ASSERT_TRUE(mid_save);
+  EXPECT_EQ(slurp(chain), before);
+  const auto v = run_powlab({"chain", "verify", chain});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("tip height 1"), std::string::npos) << v.out;
+  // Mining again works, and clears the dead process's temporary file.
+  mine(1, "bob");
+  EXPECT_EQ(entries(), 3u);  // chain.dat, out, out.err
+}
+
+TEST_F(CliLedger, TamperThenVerifyShowsTheMerkleFailureAndTheBrokenLinks) {
+  mine(1, "alice");
+  ASSERT_EQ(run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "5"}).exit_code, 0);
+  mine(3, "carol");
+  const std::string before = slurp(chain);
+  auto t = run_powlab({"chain", "tamper", chain, "--height", "1", "--amount", "5000"});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_EQ(slurp(chain), before);  // the original is never touched
+  const std::string copy = chain + ".tampered";
+  auto v = run_powlab({"chain", "verify", copy});
+  EXPECT_EQ(v.exit_code, 1) << v.out;
+  EXPECT_NE(v.out.find("INVALID at height 1: bad-txnmrklroot"), std::string::npos) << v.out;
+  v = run_powlab({"chain", "verify", copy, "--json"});
+  const json j = json::parse(v.out);
+  EXPECT_EQ(j["valid"], false);
+  EXPECT_EQ(j["height_failed"], 1);
+  EXPECT_EQ(j["reason"], "bad-txnmrklroot");
+  ASSERT_EQ(j["failures"].size(), 3u);  // heights 1, 2, 3
+  EXPECT_EQ(j["failures"][1]["reason"], "bad-prevblk");
+  EXPECT_EQ(j["failures"][2]["height"], 3);
+
+  // With the Merkle root rewritten the header hash changes: PoW (almost surely) and the next link break.
+  t = run_powlab({"chain", "tamper", chain, "--height", "1", "--to", "mallory", "--fix-merkle", "--output",
+                  dir.file("fixed.dat")});
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  v = run_powlab({"chain", "verify", dir.file("fixed.dat"), "--json"});
+  EXPECT_EQ(v.exit_code, 1);
+  const json f = json::parse(v.out);
+  EXPECT_EQ(f["height_failed"], 1);
+  EXPECT_EQ(f["failures"][1]["reason"], "bad-prevblk");
+
+  // Bad tamper requests.
+  EXPECT_EQ(run_powlab({"chain", "tamper", chain, "--height", "9", "--amount", "1"}).exit_code, 2);
+  EXPECT_EQ(run_powlab({"chain", "tamper", chain, "--height", "1"}).exit_code, 2);
+  EXPECT_EQ(run_powlab({"chain", "tamper", chain, "--height", "1", "--amount", "1", "--to", "x"}).exit_code, 2);
+  const auto self = run_powlab({"chain", "tamper", chain, "--height", "1", "--amount", "1", "--output", chain});
+  EXPECT_EQ(self.exit_code, 2);
+  EXPECT_NE(self.err.find("must not be the original"), std::string::npos) << self.err;
+  EXPECT_EQ(slurp(chain), before);
+}
+
+TEST_F(CliLedger, VerifyRefusesUnreadableFilesWithExitTwo) {
+  mine(2, "alice");
+  const std::string bytes = slurp(chain);
+  std::ofstream(dir.file("cut.dat"), std::ios::binary) << bytes.substr(0, bytes.size() - 7);
+  std::ofstream(dir.file("text.dat")) << "hello\n";
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] ^= 0x20;
+  std::ofstream(dir.file("flip.dat"), std::ios::binary) << flipped;
+  struct Case {
+    std::string file;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{{dir.file("cut.dat"), "truncated"},
+                                         {dir.file("text.dat"), "wrong magic"},
+                                         {dir.file("flip.dat"), "checksum mismatch"},
+                                         {dir.file("missing.dat"), "cannot open"}}) {
+    for (const char* sub : {"verify", "show", "balances"}) {
+      const auto r = run_powlab({"chain", sub, c.file});
+      EXPECT_EQ(r.exit_code, 2) << sub << " " << c.file;
+      EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    }
+  }
+  // Mining onto a damaged file is refused, and the file is left as it was.
+  const auto m = run_powlab(args({"mine", "--chain", dir.file("flip.dat")}, {"--threads", "1"}));
+  EXPECT_EQ(m.exit_code, 2);
+  EXPECT_EQ(slurp(dir.file("flip.dat")), flipped);
+}
+
+TEST_F(CliLedger, ThrottleQuarterIsMeasuredAndReported) {
+  const auto r = run_powlab({"mine", "--bits", "0x1c00ffff", "--threads", "1", "--throttle", "0.25", "--max-seconds",
+                             "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["throttle"], 0.25);
+  EXPECT_NEAR(lines[0]["cpu_fraction"].get<double>(), 0.25, 0.1) << r.out;
+}
+
+}  // namespace
+}  // namespace powlab
