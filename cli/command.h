@@ -40,6 +40,7 @@ void add_verify(CLI::App& app, Registry& registry);
 void add_mine(CLI::App& app, Registry& registry);   // ledger (issue 4)
 void add_send(CLI::App& app, Registry& registry);
 void add_chain(CLI::App& app, Registry& registry);
+void add_race(CLI::App& app, Registry& registry);
 
 // nBits as written everywhere in powlab: "0x" and 1..8 hex digits. Decimal is refused on
 // purpose (486604799 and 0x1d00ffff are the same nBits; guessing between them is a trap).

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add_mine(app, registry);
   add_send(app, registry);
   add_chain(app, registry);
+  add_race(app, registry);
 
   try {
     app.parse(argc, argv);

@@ -102,6 +102,7 @@ class Race {
     ChainOptions opts;
     opts.validation.accept_simulated_proof = cfg_.mode == RaceMode::event;
     opts.max_orphans = 1000;
+    opts.rewards_only = true;  // a race never spends: no UTXO set, one table insert less per node per block
     const auto shares = hash_shares(cfg_.miners);
     nodes_.reserve(cfg_.miners.size());
     for (std::size_t i = 0; i < cfg_.miners.size(); ++i) {
@@ -657,6 +658,11 @@ RaceRun run_race_keep_chains(const RaceConfig& config) {
 }
 
 RaceResult run_race(const RaceConfig& config) { return run_race_keep_chains(config).result; }
+
+Topology race_topology(const RaceConfig& config) {
+  Rng rng(config.seed);  // the same first draws as Race's own stream
+  return Topology::build(static_cast<std::uint32_t>(config.miners.size()), config.topology, rng);
+}
 
 double measure_hash_rate(unsigned threads, const std::string& kernel, double seconds) {
   SearchRequest req;

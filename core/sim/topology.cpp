@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <limits>
 
@@ -138,13 +139,15 @@ LatencySpec make_latency(std::string_view kind, double mean_ms) {
 }
 
 std::string to_string(const LatencySpec& spec) {
-  const std::string ms = std::to_string(spec.mean * 1000.0);
+  char buf[96];
   switch (spec.kind) {
-    case LatencySpec::Kind::fixed: return "fixed " + ms + " ms";
-    case LatencySpec::Kind::exponential: return "exponential, mean " + ms + " ms";
-    case LatencySpec::Kind::uniform: return "uniform 0.." + std::to_string(2 * spec.mean * 1000.0) + " ms";
+    case LatencySpec::Kind::fixed: std::snprintf(buf, sizeof buf, "fixed %g ms", spec.mean * 1000.0); break;
+    case LatencySpec::Kind::exponential:
+      std::snprintf(buf, sizeof buf, "exponential, mean %g ms", spec.mean * 1000.0);
+      break;
+    case LatencySpec::Kind::uniform: std::snprintf(buf, sizeof buf, "uniform 0..%g ms", 2 * spec.mean * 1000.0); break;
   }
-  return ms;
+  return buf;
 }
 
 }  // namespace powlab::sim

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ struct SearchRequest {
   std::uint64_t max_hashes = 0;     // hash budget, 0 = none
   const std::atomic<bool>* cancel = nullptr;  // set by a signal handler or another thread
   std::string kernel;               // "" = the selected kernel
+  // Called now and then (about every progress_seconds) from a worker with hashes and seconds
+  // so far; calls never overlap. Optional.
+  std::function<void(std::uint64_t hashes, double seconds)> progress;
+  double progress_seconds = 0.5;
 };
 
 struct SearchResult {
@@ -34,9 +39,13 @@ struct SearchResult {
   bool stopped = false;              // stopped early: winner (found-first), budget or cancel
   std::string kernel;
   unsigned threads = 1;
+  double hashes_per_second = 0;      // hashes / seconds
+  std::uint64_t chunk = 0;           // nonces per work item (a multiple of the kernel's lanes)
 };
 
-// Throws std::invalid_argument for a bad range (begin > end, end > 2^32) or unknown kernel.
+// Throws std::invalid_argument for a bad range (begin > end, end > 2^32), a thread count above
+// kMaxSearchThreads, or a kernel that is unknown, unsupported here, or fails its self-test.
+inline constexpr unsigned kMaxSearchThreads = 1024;
 SearchResult search_nonces(const SearchRequest& request);
 
 }  // namespace powlab

@@ -141,6 +141,10 @@ void validate_config(const RaceConfig& config);
 
 RaceResult run_race(const RaceConfig& config);
 
+// The topology a race with this configuration runs on: the first draws of the seed's stream
+// (tests use it to check hop-by-hop arrival times).
+Topology race_topology(const RaceConfig& config);
+
 // After a race, every node's chain for inspection (tests: full re-validation of live blocks).
 // Same as run_race, but also hands back the nodes' chain states.
 struct RaceRun {

@@ -1,0 +1,166 @@
+// The TBB nonce search: identical winners whatever the thread count, prompt stops, budgets.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "powlab/header.h"
+#include "powlab/kernels.h"
+#include "powlab/search.h"
+#include "powlab/target.h"
+#include "test_util.h"
+
+namespace powlab {
+namespace {
+
+#ifdef POWLAB_SANITIZED
+constexpr std::uint64_t kRange = std::uint64_t{1} << 18;
+#else
+constexpr std::uint64_t kRange = std::uint64_t{1} << 21;
+#endif
+
+BlockHeader genesis() {
+  const CsvTable t = test::data_csv("headers/notable_headers.csv");
+  return BlockHeader::from_hex(t.rows.at(0).at(t.column("header_hex")));
+}
+
+// ~1 winner in 4096 nonces.
+SearchRequest easy_request(std::uint64_t begin, std::uint64_t end) {
+  SearchRequest req;
+  req.header = genesis();
+  req.target = U256::from_hex("000fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+  req.nonce_begin = begin;
+  req.nonce_end = end;
+  return req;
+}
+
+std::vector<std::uint32_t> scalar_winners(const SearchRequest& req) {
+  std::vector<std::uint32_t> found;
+  kernels::scan_scalar(kernels::make_scan_job(req.header.serialize(), req.target.to_words()), req.nonce_begin,
+                       req.nonce_end, found);
+  return found;
+}
+
+TEST(Search, ThreadCountsOneTwoSevenGiveIdenticalWinners) {
+  SearchRequest req = easy_request(0x40000001, 0x40000001 + kRange);  // odd start, partial last chunk
+  req.serial = true;
+  const SearchResult serial = search_nonces(req);
+  ASSERT_TRUE(serial.exhausted);
+  ASSERT_GT(serial.found.size(), 16u);
+  EXPECT_EQ(serial.hashes, kRange);
+  req.serial = false;
+  for (unsigned threads : {1u, 2u, 7u}) {
+    req.threads = threads;
+    const SearchResult r = search_nonces(req);
+    EXPECT_EQ(r.found, serial.found) << threads << " threads";
+    EXPECT_EQ(r.hashes, kRange);
+    EXPECT_TRUE(r.exhausted);
+    EXPECT_FALSE(r.stopped);
+    EXPECT_EQ(r.threads, threads);
+    EXPECT_EQ(r.chunk % kernels::selected_kernel().lanes, 0u);
+  }
+}
+
+TEST(Search, AgreesWithScalarUpToTheLastNonce) {
+  const std::uint64_t top = std::uint64_t{1} << 32;
+  SearchRequest req = easy_request(top - 100003, top);
+  req.threads = 7;
+  const SearchResult r = search_nonces(req);
+  EXPECT_EQ(r.found, scalar_winners(req));
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_EQ(r.hashes, 100003u);
+}
+
+TEST(Search, EveryKernelThroughTheSearchFindsGenesis) {
+  for (const auto& k : kernels::registry()) {
+    if (!kernels::supported(k)) continue;
+    SearchRequest req;
+    req.header = genesis();
+    req.target = decode_compact(req.header.bits).target;
+    req.nonce_begin = req.header.nonce - 5000;
+    req.nonce_end = req.header.nonce + 5000;
+    req.kernel = k.name;
+    req.threads = 2;
+    const SearchResult r = search_nonces(req);
+    EXPECT_EQ(r.found, std::vector<std::uint32_t>{req.header.nonce}) << k.name;
+    EXPECT_EQ(r.kernel, k.name);
+  }
+}
+
+TEST(Search, FoundFirstStopsEarly) {
+  SearchRequest req = easy_request(0, std::uint64_t{1} << 32);
+  req.stop_at_first = true;
+  req.threads = 2;
+  const SearchResult r = search_nonces(req);
+  ASSERT_FALSE(r.found.empty());
+  EXPECT_TRUE(r.stopped);
+  EXPECT_FALSE(r.exhausted);
+  EXPECT_LT(r.hashes, std::uint64_t{1} << 26);
+  // Every reported nonce really wins.
+  for (std::uint32_t n : r.found) {
+    EXPECT_TRUE(kernels::meets_target(kernels::hash_words(kernels::make_scan_job(req.header.serialize(), req.target.to_words()), n),
+                                      req.target.to_words()));
+  }
+}
+
+TEST(Search, HashBudgetIsHonoured) {
+  SearchRequest req = easy_request(0, std::uint64_t{1} << 32);
+  req.max_hashes = 300000;
+  for (bool serial : {true, false}) {
+    req.serial = serial;
+    req.threads = 2;
+    const SearchResult r = search_nonces(req);
+    EXPECT_TRUE(r.stopped);
+    EXPECT_GE(r.hashes, req.max_hashes);
+    EXPECT_LT(r.hashes, req.max_hashes + 2 * r.chunk);
+  }
+}
+
+TEST(Search, TimeBudgetAndCancelStopPromptly) {
+  SearchRequest req = easy_request(0, std::uint64_t{1} << 32);
+  req.max_seconds = 0.05;
+  req.threads = 2;
+  SearchResult r = search_nonces(req);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_LT(r.seconds, 2.0);
+
+  std::atomic<bool> cancel{true};
+  req.max_seconds = 0;
+  req.cancel = &cancel;
+  r = search_nonces(req);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_EQ(r.hashes, 0u);
+}
+
+TEST(Search, ProgressIsReported) {
+  SearchRequest req = easy_request(0, std::uint64_t{1} << 32);
+  req.max_seconds = 0.3;
+  req.progress_seconds = 0.05;
+  std::atomic<int> calls{0};
+  req.progress = [&](std::uint64_t, double) { ++calls; };
+  req.threads = 2;
+  search_nonces(req);
+  EXPECT_GE(calls.load(), 1);
+}
+
+TEST(Search, RejectsBadRequests) {
+  SearchRequest req = easy_request(10, 5);
+  EXPECT_THROW(search_nonces(req), std::invalid_argument);
+  req = easy_request(0, (std::uint64_t{1} << 32) + 1);
+  EXPECT_THROW(search_nonces(req), std::invalid_argument);
+  req = easy_request(0, 10);
+  req.kernel = "no-such-kernel";
+  EXPECT_THROW(search_nonces(req), std::invalid_argument);
+  req.kernel = "";
+  req.threads = kMaxSearchThreads + 1;
+  EXPECT_THROW(search_nonces(req), std::invalid_argument);
+}
+
+TEST(Search, EmptyRangeIsExhaustedAtOnce) {
+  const SearchResult r = search_nonces(easy_request(77, 77));
+  EXPECT_TRUE(r.exhausted);
+  EXPECT_EQ(r.hashes, 0u);
+  EXPECT_TRUE(r.found.empty());
+}
+
+}  // namespace
+}  // namespace powlab
