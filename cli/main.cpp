@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   add_send(app, registry);
   add_chain(app, registry);
   add_race(app, registry);
+  add_kernels(app, registry);
+  add_scan(app, registry);
+  add_bench(app, registry);
 
   try {
     app.parse(argc, argv);

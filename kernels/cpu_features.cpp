@@ -4,6 +4,7 @@
 #include <cpuid.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "powlab/kernels.h"
@@ -48,7 +49,13 @@ std::uint32_t detect() {
 }  // namespace
 
 std::uint32_t cpu_features() {
-  static const std::uint32_t features = detect();
+  // POWLAB_CPU_MASK (hex) can only REMOVE features: it lets tests and users check the
+  // behaviour of an older CPU (e.g. forcing avx512 where it is absent must refuse, not SIGILL).
+  static const std::uint32_t features = [] {
+    std::uint32_t f = detect();
+    if (const char* mask = std::getenv("POWLAB_CPU_MASK")) f &= static_cast<std::uint32_t>(std::strtoul(mask, nullptr, 16));
+    return f;
+  }();
   return features;
 }
 

@@ -53,7 +53,8 @@ enum CpuFeature : std::uint32_t {
   kFeatureShaNi = 1u << 3,     // SHA extensions (+SSSE3/SSE4.1, which every SHA-NI CPU has)
 };
 
-std::uint32_t cpu_features();                     // detected once (CPUID + XGETBV), cached
+// Detected once (CPUID + XGETBV), cached; ANDed with POWLAB_CPU_MASK (hex) when that is set.
+std::uint32_t cpu_features();
 std::string features_to_string(std::uint32_t mask);  // "sse4.1 avx2 avx512 sha-ni"
 std::string cpu_model();                          // CPUID brand string, trimmed
 

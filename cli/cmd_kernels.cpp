@@ -1,0 +1,74 @@
+// powlab kernels: every compiled kernel, whether this CPU runs it, which is selected, and its
+// self-test verdict. Also home of the strict number parsers the scan and bench commands share.
+#include <cstdio>
+#include <iostream>
+
+#include "command.h"
+#include "powlab/kernels.h"
+
+namespace powlab::cli {
+
+namespace {
+
+struct KernelsOptions {
+  bool json = false;
+};
+
+int run(const KernelsOptions& o) {
+  const kernels::KernelInfo* selected = nullptr;
+  try {
+    selected = &kernels::selected_kernel();
+  } catch (const kernels::KernelError& e) {
+    throw UsageError(e.what());
+  }
+  const std::uint32_t features = kernels::cpu_features();
+  nlohmann::json list = nlohmann::json::array();
+  for (const kernels::KernelInfo& k : kernels::registry()) {
+    const bool ok = kernels::supported(k, features);
+    const std::string verdict = !ok ? "skipped" : kernels::cached_self_test(k).empty() ? "pass" : "fail: " + kernels::cached_self_test(k);
+    list.push_back({{"name", k.name}, {"lanes", k.lanes}, {"supported", ok}, {"selected", &k == selected},
+                    {"self_test", verdict}, {"requires", kernels::features_to_string(k.required)}});
+  }
+  if (o.json) {
+    print_json({{"cpu", kernels::cpu_model()}, {"features", kernels::features_to_string(features)}, {"kernels", list}});
+    return kExitOk;
+  }
+  std::cout << "cpu       " << kernels::cpu_model() << "\nfeatures  " << kernels::features_to_string(features) << "\n\n";
+  std::printf("%-8s %5s  %-9s %-8s %s\n", "kernel", "lanes", "supported", "selected", "self-test");
+  for (const auto& k : list) {
+    std::printf("%-8s %5u  %-9s %-8s %s\n", k["name"].get<std::string>().c_str(), k["lanes"].get<unsigned>(),
+                k["supported"].get<bool>() ? "yes" : "no", k["selected"].get<bool>() ? "*" : "",
+                k["self_test"].get<std::string>().c_str());
+  }
+  if (!kernels::selection_note().empty()) std::cout << "\nnote: " << kernels::selection_note() << '\n';
+  return kExitOk;
+}
+
+}  // namespace
+
+std::uint64_t parse_count(const std::string& text, const std::string& what, std::uint64_t max) {
+  // Decimal or 0x-hex digits only: no sign, no spaces, no silent wrap (strtoull accepts "-1").
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty() || digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos) {
+    throw UsageError(what + " must be a non-negative integer (got '" + text + "')");
+  }
+  std::uint64_t v = 0;
+  const unsigned base = hex ? 16 : 10;
+  for (char c : digits) {
+    const unsigned d = c <= '9' ? static_cast<unsigned>(c - '0') : static_cast<unsigned>((c | 0x20) - 'a' + 10);
+    if (v > (max - d) / base) throw UsageError(what + " is too large (got '" + text + "', at most " + std::to_string(max) + ")");
+    v = v * base + d;
+  }
+  return v;
+}
+
+void add_kernels(CLI::App& app, Registry& registry) {
+  auto o = std::make_shared<KernelsOptions>();
+  CLI::App* sub = app.add_subcommand("kernels", "list the sha256d kernels, CPU support, the selected one and self-tests");
+  sub->add_flag("--json", o->json, "print a JSON object");
+  sub->footer("POWLAB_KERNEL=NAME in the environment forces a kernel (as --kernel does for scan/bench).");
+  registry.push_back({sub, [o] { return run(*o); }});
+}
+
+}  // namespace powlab::cli
