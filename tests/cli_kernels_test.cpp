@@ -1,0 +1,168 @@
+// The kernels / scan / bench subcommands end to end: JSON shape, real answers, exit codes.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "powlab/kernels.h"
+#include "test_util.h"
+
+namespace powlab {
+namespace {
+
+using test::run_powlab;
+
+const std::string& genesis_hex() {
+  static const std::string hex = [] {
+    const CsvTable t = test::data_csv("headers/notable_headers.csv");
+    return t.rows.at(0).at(t.column("header_hex"));
+  }();
+  return hex;
+}
+
+// Sets an environment variable for the child processes started in this scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+  ~ScopedEnv() { unsetenv(name_); }
+
+ private:
+  const char* name_;
+};
+
+TEST(CliKernels, JsonListsEveryKernelWithOneSelected) {
+  const auto r = run_powlab({"kernels", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["kernels"].size(), kernels::registry().size());
+  int selected = 0;
+  for (const auto& k : j["kernels"]) {
+    for (const char* key : {"name", "lanes", "supported", "selected", "self_test"}) EXPECT_TRUE(k.contains(key)) << key;
+    selected += k["selected"].get<bool>();
+    if (k["supported"].get<bool>()) {
+      EXPECT_EQ(k["self_test"], "pass") << k["name"];
+    }
+  }
+  EXPECT_EQ(selected, 1);
+}
+
+TEST(CliKernels, EnvironmentOverrideSelectsAndRefuses) {
+  {
+    ScopedEnv env("POWLAB_KERNEL", "scalar");
+    const auto j = nlohmann::json::parse(run_powlab({"kernels", "--json"}).out);
+    for (const auto& k : j["kernels"]) EXPECT_EQ(k["selected"].get<bool>(), k["name"] == "scalar");
+  }
+  {
+    ScopedEnv env("POWLAB_KERNEL", "no-such-kernel");
+    const auto r = run_powlab({"scan", genesis_hex(), "--from", "0", "--count", "10"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("POWLAB_KERNEL"), std::string::npos) << r.err;
+  }
+}
+
+// A kernel the CPU lacks (hidden with POWLAB_CPU_MASK) is refused with exit 2, never SIGILL.
+TEST(CliKernels, ForcingAnUnsupportedKernelIsAUsageError) {
+  ScopedEnv env("POWLAB_CPU_MASK", "0");
+  for (const auto& k : kernels::registry()) {
+    if (k.required == 0) continue;
+    const auto r = run_powlab({"scan", genesis_hex(), "--from", "0", "--count", "10", "--kernel", k.name});
+    EXPECT_EQ(r.exit_code, 2) << k.name << ": " << r.err;
+    EXPECT_NE(r.err.find("does not provide"), std::string::npos) << r.err;
+  }
+  // And automatic selection quietly uses scalar.
+  const auto j = nlohmann::json::parse(run_powlab({"scan", genesis_hex(), "--from", "0", "--count", "10", "--json"}).out);
+  EXPECT_EQ(j["kernel"], "scalar");
+}
+
+TEST(CliScan, FindsGenesisNonceWithEveryKernel) {
+  for (const auto& k : kernels::registry()) {
+    if (!kernels::supported(k)) continue;
+    const auto r = run_powlab({"scan", genesis_hex(), "--from", "2083236000", "--count", "2000", "--kernel", k.name,
+                               "--threads", "2", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["found"], nlohmann::json::array({2083236893u})) << k.name;
+    EXPECT_EQ(j["hashes"], 2000);
+    EXPECT_EQ(j["kernel"], k.name);
+    EXPECT_EQ(j["threads"], 2);
+    for (const char* key : {"seconds", "hashes_per_second"}) EXPECT_TRUE(j.contains(key)) << key;
+  }
+}
+
+TEST(CliScan, ZerosAndBitsOverridesAndNothingFoundIsExitZero) {
+  // 8 leading zero bits: ~1 in 256 wins; all results agree with the scalar kernel.
+  auto a = run_powlab({"scan", genesis_hex(), "--from", "0", "--count", "5000", "--zeros", "8", "--json"});
+  auto b = run_powlab({"scan", genesis_hex(), "--from", "0", "--count", "5000", "--zeros", "8", "--json", "--kernel", "scalar"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_GT(nlohmann::json::parse(a.out)["found"].size(), 5u);
+  EXPECT_EQ(nlohmann::json::parse(a.out)["found"], nlohmann::json::parse(b.out)["found"]);
+  // The genesis target excludes everything near the start: exit 0, empty list.
+  auto c = run_powlab({"scan", genesis_hex(), "--from", "0", "--count", "1000", "--bits", "0x1d00ffff", "--json"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_TRUE(nlohmann::json::parse(c.out)["found"].empty());
+  // The last nonce itself is scannable.
+  auto d = run_powlab({"scan", genesis_hex(), "--from", "4294967295", "--count", "1", "--zeros", "0", "--json"});
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  EXPECT_EQ(nlohmann::json::parse(d.out)["found"], nlohmann::json::array({4294967295u}));
+}
+
+TEST(CliScan, BadInputIsExitTwo) {
+  const std::string& g = genesis_hex();
+  const std::vector<std::vector<std::string>> bad = {
+      {"scan", g, "--from", "4294967290", "--count", "7"},  // past 2^32
+      {"scan", g, "--from", "4294967296", "--count", "1"},
+      {"scan", g, "--from", "0", "--count", "4294967297"},
+      {"scan", g, "--from", "0", "--count", "0"},
+      {"scan", g, "--from", "-1", "--count", "5"},
+      {"scan", g, "--from", "0", "--count", "5", "--kernel", "bogus"},
+      {"scan", g, "--from", "0", "--count", "5", "--threads", "0"},
+      {"scan", g, "--from", "0", "--count", "5", "--threads", "-2"},
+      {"scan", g, "--from", "0", "--count", "5", "--threads", "99999999999999999999"},
+      {"scan", g, "--from", "0", "--count", "5", "--threads", "abc"},
+      {"scan", g, "--from", "0", "--count", "5", "--bits", "0x1d00ffff", "--zeros", "3"},
+      {"scan", g, "--from", "0", "--count", "5", "--zeros", "257"},
+      {"scan", g, "--from", "0", "--count", "5", "--bits", "0x00000000"},
+      {"scan", g, "--from", "0", "--count", "5", "--bits", "0x01fedcba"},  // negative
+      {"scan", "abcd", "--from", "0", "--count", "5"},
+      {"scan", g, "--count", "5"},
+  };
+  for (const auto& args : bad) {
+    const auto r = run_powlab(args);
+    std::string joined;
+    for (const auto& a : args) joined += a.size() > 20 ? "HEADER " : a + " ";
+    EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << joined;
+  }
+}
+
+TEST(CliBench, JsonHasRatesEfficiencyAndAKnownAnswer) {
+  // The selected kernel: its known-answer scan of 2^20 nonces stays quick under sanitizers.
+  const auto r = run_powlab({"bench", "--threads", "1,2", "--seconds", "0.2", "--repeats", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["cpu"].contains("model"));
+  ASSERT_EQ(j["results"].size(), 2u);
+  for (const auto& x : j["results"]) {
+    EXPECT_EQ(x["kernel"], kernels::selected_kernel().name);
+    EXPECT_GT(x["hashes_per_second"].get<double>(), 0);
+    EXPECT_GT(x["efficiency"].get<double>(), 0);
+  }
+  EXPECT_EQ(j["results"][0]["efficiency"].get<double>(), 1.0);
+  ASSERT_EQ(j["checksums"].size(), 1u);
+  EXPECT_TRUE(j["checksums"][0]["ok"].get<bool>());
+}
+
+TEST(CliBench, BadInputIsExitTwo) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"bench", "--threads", "0"},
+                                                               {"bench", "--threads", "1,,2"},
+                                                               {"bench", "--threads", "-1"},
+                                                               {"bench", "--threads", "5000"},
+                                                               {"bench", "--seconds", "0"},
+                                                               {"bench", "--seconds", "nan"},
+                                                               {"bench", "--kernel", "nope"}}) {
+    EXPECT_EQ(run_powlab(args).exit_code, 2) << args[1] << " " << args[2];
+  }
+}
+
+}  // namespace
+}  // namespace powlab
