@@ -24,7 +24,7 @@ namespace {
 std::atomic<bool> g_stop{false};
 volatile std::sig_atomic_t g_signal = 0;
 
-extern "C" void on_stop_signal(int sig) {
+void on_stop_signal(int sig) {
   g_signal = sig;
   g_stop.store(true);
 }
@@ -255,6 +255,7 @@ int run(const MineOptions& o) {
       stop_reason = m.cancelled ? "interrupted" : "budget";
       break;
     }
+    chain->validation().now = now();
     const AcceptResult r = chain->accept(m.block);
     if (r.status != AcceptStatus::new_tip) {
       // Cannot happen for a block built on our own tip; say so loudly if it does.

@@ -4,6 +4,7 @@
 
 #include "powlab/error.h"
 #include "powlab/merkle.h"
+#include "powlab/target.h"
 #include "tx_io.h"
 
 namespace powlab {
@@ -13,6 +14,7 @@ Block::Block(const BlockHeader& header, std::vector<Transaction> txs, ProofKind 
   txids_.reserve(txs_.size());
   for (const Transaction& tx : txs_) txids_.push_back(tx.txid());
   computed_root_ = merkle_root(txids_, &mutated_);
+  work_ = block_work(header_.bits);
 }
 
 BlockPtr Block::make(const BlockHeader& header, std::vector<Transaction> txs) {

@@ -54,6 +54,7 @@ namespace {
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 constexpr std::uint8_t kFlagBest = 1;
 constexpr std::uint8_t kFlagInvalid = 2;
+constexpr std::uint8_t kFlagHasChild = 4;  // some block in the tree names this one as parent
 
 std::string bits_hex(std::uint32_t bits) {
   char buf[16];
@@ -139,7 +140,6 @@ struct ChainState::Impl {
   ConsensusParams params;
   ChainOptions options;
   std::vector<Entry> entries;       // arrival order; a child always after its parent
-  std::vector<std::uint32_t> slots;  // open-addressing index: entry + 1, 0 = empty
   std::vector<std::uint32_t> active;  // best chain, by height - base_height
   std::int64_t base_height = 0;
   std::optional<Anchor> anchor;
@@ -155,30 +155,48 @@ struct ChainState::Impl {
   const Hash256& hash_of(std::uint32_t i) const { return entries[i].block ? entries[i].block->hash() : anchor->hash; }
 
   // ---- the index ----
+  // Open addressing with linear probing. A slot holds the entry index + 1 (0 = empty) and 32
+  // more bits of the hash as a tag, so a probe rarely has to touch the entry or the block.
+  struct Slot {
+    std::uint32_t index1 = 0;
+    std::uint32_t tag = 0;
+  };
+  std::vector<Slot> slots;
+  static std::uint32_t tag_of(std::size_t hv) { return static_cast<std::uint32_t>(hv >> 32); }
+
   std::uint32_t find(const Hash256& h) const {
     if (slots.empty()) return kNone;
+    const std::size_t hv = Hash256Hasher{}(h);
+    const std::uint32_t tag = tag_of(hv);
     const std::size_t mask = slots.size() - 1;
-    for (std::size_t s = Hash256Hasher{}(h) & mask;; s = (s + 1) & mask) {
-      const std::uint32_t v = slots[s];
-      if (v == 0) return kNone;
-      if (hash_of(v - 1) == h) return v - 1;
+    for (std::size_t s = hv & mask;; s = (s + 1) & mask) {
+      const Slot slot = slots[s];
+      if (slot.index1 == 0) return kNone;
+      if (slot.tag == tag && hash_of(slot.index1 - 1) == h) return slot.index1 - 1;
     }
   }
   void index_insert(std::uint32_t i) {
     if ((entries.size() + 1) * 2 > slots.size()) {
-      std::vector<std::uint32_t> old = std::move(slots);
-      slots.assign(std::max<std::size_t>(64, old.size() * 2), 0);
-      for (std::uint32_t v : old) {
-        if (v != 0) place(v - 1);
+      std::vector<Slot> old = std::move(slots);
+      slots.assign(std::max<std::size_t>(64, old.size() * 2), Slot{});
+      for (const Slot& v : old) {
+        if (v.index1 != 0) place(v.index1 - 1);
       }
     }
     place(i);
   }
   void place(std::uint32_t i) {
     const std::size_t mask = slots.size() - 1;
-    std::size_t s = Hash256Hasher{}(hash_of(i)) & mask;
-    while (slots[s] != 0) s = (s + 1) & mask;
-    slots[s] = i + 1;
+    const std::size_t hv = Hash256Hasher{}(hash_of(i));
+    std::size_t s = hv & mask;
+    while (slots[s].index1 != 0) s = (s + 1) & mask;
+    slots[s] = Slot{i + 1, tag_of(hv)};
+  }
+  // The parent's entry: the tip without a lookup in the common case.
+  std::uint32_t find_parent(const Hash256& prev) const {
+    const std::uint32_t t = tip();
+    if (t != kNone && hash_of(t) == prev) return t;
+    return find(prev);
   }
 
   std::uint32_t tip() const { return active.empty() ? kNone : active.back(); }
@@ -565,7 +583,7 @@ struct ChainState::Impl {
     if (h.prev_hash == zero_hash && entries.empty()) {
       height = 0;
     } else {
-      parent = find(h.prev_hash);
+      parent = find_parent(h.prev_hash);
       if (parent == kNone) return invalid(BlockReject::bad_genesis, "internal: parent vanished");
       if (entries[parent].flags & kFlagInvalid) {
         return invalid(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is invalid");
@@ -581,14 +599,28 @@ struct ChainState::Impl {
     e.parent = parent;
     e.time = h.time;
     e.bits = h.bits;
-    e.chainwork = (parent == kNone ? zero_work : entries[parent].chainwork) + block_work(h.bits);
+    e.chainwork = (parent == kNone ? zero_work : entries[parent].chainwork) + b.work();
     entries.push_back(std::move(e));
+    if (parent != kNone) entries[parent].flags |= kFlagHasChild;
     index_insert(i);
 
     AcceptResult res;
     res.pow_skipped = pow_skipped;
     if (!better(i, tip())) {
       res.status = AcceptStatus::side_branch;
+      return res;
+    }
+    if (parent != kNone && parent == tip()) {
+      // The common case: a child of the tip. No branch walk, no allocation.
+      if (auto bad = connect(i)) {
+        mark_invalid(i, *bad);
+        AcceptResult r = invalid(bad->reason, bad->detail);
+        r.tx_error = bad->tx_error;
+        r.tx_index = bad->tx_index;
+        return r;
+      }
+      res.status = AcceptStatus::new_tip;
+      res.connected = 1;
       return res;
     }
     Activation a = activate(i);
@@ -623,7 +655,15 @@ struct ChainState::Impl {
   AcceptResult accept(const BlockPtr& block) {
     if (!block) throw std::invalid_argument("accept: null block");
     const Hash256& hash = block->hash();
-    if (const std::uint32_t known = find(hash); known != kNone) {
+    // The block will most likely be inserted: start fetching its index slot now, so the
+    // cache miss overlaps the validation below.
+    if (!slots.empty()) __builtin_prefetch(&slots[Hash256Hasher{}(hash) & (slots.size() - 1)], 1);
+    // A block extending a tip that has no child yet cannot already be in the tree (any child
+    // would be the tip or be recorded as a child): skip the lookup in the common case.
+    const std::uint32_t t = tip();
+    const bool new_child_of_tip =
+        t != kNone && !(entries[t].flags & kFlagHasChild) && hash_of(t) == block->header().prev_hash;
+    if (const std::uint32_t known = new_child_of_tip ? kNone : find(hash); known != kNone) {
       if (entries[known].flags & kFlagInvalid) {
         const InvalidInfo& info = invalid_info.at(known);
         AcceptResult r = invalid(info.reason, "already known invalid: " + info.detail);
@@ -648,7 +688,7 @@ struct ChainState::Impl {
     if (genesis && !entries.empty()) {
       return invalid(BlockReject::bad_genesis, "a second genesis block (null prev_hash) in a chain that has one");
     }
-    if (!genesis && find(prev) == kNone) {
+    if (!genesis && find_parent(prev) == kNone) {
       if (options.max_orphans == 0) {
         return invalid(BlockReject::parent_invalid, "parent " + hash_to_display(prev) + " is unknown");
       }

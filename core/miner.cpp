@@ -58,6 +58,14 @@ MineResult mine_block(const ChainState& chain, const MineRequest& req) {
 
   auto now = [&] { return req.clock ? req.clock() : static_cast<std::int64_t>(std::time(nullptr)); };
   const BlockTemplate tmpl = chain.next_template(now());
+  if (tmpl.min_time > tmpl.max_time) {
+    // Blocks mined faster than one a second push median-time-past ahead of the clock; past
+    // now + 2 h no valid time is left (time-too-old vs time-too-new). Say so, never mine an
+    // invalid block.
+    throw std::invalid_argument("the chain's median time past (" + std::to_string(tmpl.min_time - 1) +
+                                ") is more than 2 h ahead of the clock (" + std::to_string(tmpl.max_time -
+                                chain.params().max_future_block_time) + "): no valid block time exists until the clock catches up");
+  }
   const CompactTarget target = decode_compact(tmpl.bits);
   const ConsensusParams& params = chain.params();
   BlockDraft draft = make_block_draft(tmpl, req.miner, req.txs, fees, req.first_extranonce);

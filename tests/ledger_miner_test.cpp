@@ -139,6 +139,16 @@ TEST(Miner, RefusesABadRequest) {
   r.throttle = 1;
   r.miner = "no spaces";
   EXPECT_THROW(mine_block(chain, r), std::invalid_argument);
+  // A clock more than 2 h behind the chain's median time past leaves no valid block time.
+  r.miner = "m";
+  chain.accept(mine_block(chain, r).block);
+  r.clock = [] { return test::kT0 - 3 * 3600; };
+  try {
+    mine_block(chain, r);
+    ADD_FAILURE() << "mined with no valid time";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 2 h ahead of the clock"), std::string::npos) << e.what();
+  }
 }
 
 double rusage_cpu_seconds() {

@@ -13,6 +13,7 @@
 
 #include "powlab/header.h"
 #include "powlab/tx.h"
+#include "powlab/u256.h"
 
 namespace powlab {
 
@@ -40,6 +41,9 @@ class Block {
   const std::vector<Hash256>& txids() const { return txids_; }
   const Hash256& hash() const { return hash_; }
   ProofKind proof() const { return proof_; }
+  // block_work(header().bits), computed once: what this block adds to chain work (zero for
+  // an invalid nBits).
+  const U256& work() const { return work_; }
   // Root of txids() (the Merkle root these transactions commit to), and whether that tree
   // is mutated (CVE-2012-2459, see merkle.h).
   const Hash256& computed_merkle_root() const { return computed_root_; }
@@ -60,6 +64,7 @@ class Block {
   std::vector<Hash256> txids_;
   Hash256 hash_{};
   Hash256 computed_root_{};
+  U256 work_;
   ProofKind proof_ = ProofKind::real;
   bool mutated_ = false;
 };
