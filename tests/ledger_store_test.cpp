@@ -171,6 +171,25 @@ TEST(ChainFile, ReplayFindsATamperedTransactionAndTheBrokenLinksAfterIt) {
   EXPECT_EQ(r.chain->height(), 2);  // the stale sibling is now the best tip
 }
 
+TEST(ChainFile, ReplayChecksTheTransactionsOfStaleSideBranchesToo) {
+  ChainFile f = sample_file();
+  const ConsensusParams& p = f.params;
+  // A side block at height 1 (sibling of bob's block) spending an output that does not exist
+  // on its branch. As a side branch the chain state never connects it; the file check must.
+  const BlockPtr genesis = f.blocks[0];
+  const Transaction bogus = test::transfer({OutPoint{Hash256{}, 9}}, kCoin, "eve", "eve", kCoin, 0);
+  const BlockPtr bad = test::make_block(p, genesis->hash(), 1, 0x207fffff, kT0 + 1, "eve", {bogus});
+  f.blocks.push_back(bad);
+  LoadReport r = replay_chain(f);
+  ASSERT_FALSE(r.valid());
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_EQ(r.failures[0].hash, bad->hash());
+  EXPECT_EQ(r.failures[0].height, 1);
+  EXPECT_EQ(r.failures[0].result.reason, BlockReject::bad_tx);
+  EXPECT_NE(r.failures[0].result.detail.find("side branch"), std::string::npos);
+  EXPECT_EQ(r.chain->height(), 3);  // the best chain itself is unaffected
+}
+
 // ---- atomic saves ----
 
 struct SaveFaults : ::testing::Test {
