@@ -256,6 +256,7 @@ struct ChainState::Impl {
   }
 
   void credit(const std::string& owner, Amount a) {
+    if (!options.track_balances) return;
     auto it = balances.find(owner);
     if (it == balances.end()) it = balances.emplace(owner, 0).first;
     it->second += a;
@@ -372,10 +373,12 @@ struct ChainState::Impl {
       } else {
         apply_tx(cb, b.txids()[0], e.height);
       }
-      RewardTotals& r = rewards[cb.outputs[0].owner];
-      r.subsidy += subsidy;
-      r.fees += fees;
-      ++r.blocks;
+      if (options.track_balances) {
+        RewardTotals& r = rewards[cb.outputs[0].owner];
+        r.subsidy += subsidy;
+        r.fees += fees;
+        ++r.blocks;
+      }
     }
     e.flags |= kFlagBest;
     active.push_back(i);
@@ -402,10 +405,12 @@ struct ChainState::Impl {
         for (const TxIn& ti : tx.inputs) in += utxo.find(ti.prevout)->second.coin.out.amount;
         fees += in - sum_outputs(tx);
       }
-      auto it = rewards.find(cb.outputs[0].owner);
-      it->second.subsidy -= block_subsidy(e.height, params);
-      it->second.fees -= fees;
-      if (--it->second.blocks == 0) rewards.erase(it);
+      if (options.track_balances) {
+        auto it = rewards.find(cb.outputs[0].owner);
+        it->second.subsidy -= block_subsidy(e.height, params);
+        it->second.fees -= fees;
+        if (--it->second.blocks == 0) rewards.erase(it);
+      }
     }
     e.flags &= static_cast<std::uint8_t>(~kFlagBest);
     active.pop_back();

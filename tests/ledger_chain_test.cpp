@@ -437,6 +437,44 @@ TEST_F(Lab, ABranchWhoseTransactionFailsIsMarkedInvalidAndTheOldChainKept) {
   EXPECT_EQ(chain.accept(y3).reason, BlockReject::parent_invalid);
 }
 
+TEST(LedgerModes, RewardsOnlyCreditsCoinbasesUndoesThemOnReorgAndRefusesTransfers) {
+  const ConsensusParams p = test::easy_lab();
+  ChainOptions o;
+  o.rewards_only = true;
+  ChainState chain(p, o);
+  chain.accept(test::next_block(chain, "alice"));
+  const Hash256 g = chain.tip_hash();
+  chain.accept(test::next_block(chain, "bob"));
+  EXPECT_EQ(chain.balance("bob"), 50 * kCoin);
+  EXPECT_EQ(chain.utxo_count(), 0u);  // no UTXO set
+  const std::int64_t t0 = chain.block_at(0)->header().time;
+  BlockPtr c1 = test::make_block(p, g, 1, 0x207fffff, t0 + 1, "carol");
+  BlockPtr c2 = test::make_block(p, c1->hash(), 2, 0x207fffff, t0 + 2, "carol");
+  chain.accept(c1);
+  EXPECT_EQ(chain.accept(c2).disconnected, 1u);
+  EXPECT_EQ(chain.balance("bob"), 0);
+  EXPECT_EQ(chain.rewards().count("bob"), 0u);
+  EXPECT_EQ(chain.balance("carol"), 100 * kCoin);
+  const Transaction tx = test::transfer({OutPoint{c1->txids()[0], 0}}, 50 * kCoin, "carol", "dave", kCoin, 0);
+  const AcceptResult r = chain.accept(test::next_block(chain, "m", {tx}));
+  EXPECT_EQ(r.reason, BlockReject::bad_tx);
+  EXPECT_NE(r.detail.find("UTXO set"), std::string::npos) << r.detail;
+}
+
+TEST(LedgerModes, WithoutBalancesNothingIsTrackedButEveryRuleStillHolds) {
+  const ConsensusParams p = test::easy_lab();
+  ChainOptions o;
+  o.rewards_only = true;
+  o.track_balances = false;
+  ChainState chain(p, o);
+  chain.accept(test::next_block(chain, "alice"));
+  chain.accept(test::next_block(chain, "bob"));
+  EXPECT_EQ(chain.height(), 1);
+  EXPECT_TRUE(chain.balances().empty());
+  EXPECT_TRUE(chain.rewards().empty());
+  EXPECT_EQ(chain.accept(test::next_block(chain, "greedy", {}, 1)).reason, BlockReject::bad_coinbase_amount);
+}
+
 // ---- subsidy ----
 
 TEST(Subsidy, HalvesAtTheConfiguredIntervalAndReachesZero) {

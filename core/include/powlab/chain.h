@@ -116,6 +116,11 @@ struct ChainOptions {
   // refused (bad-txns: "transfers need the UTXO set"). Saves a hash-table insert per node
   // per block. Off (default): the full UTXO ledger.
   bool rewards_only = false;
+  // Per-owner balances and reward totals (balances(), rewards(), balance()). Off: none are
+  // kept and those stay empty; every rule, the coinbase amount included, is still checked.
+  // For simulations with thousands of nodes, where each node's owner tables would dominate
+  // memory: sum one node's best chain at the end instead (block_at).
+  bool track_balances = true;
 };
 
 // A trusted starting point other than a genesis block: the tree's root stands for a real
