@@ -245,7 +245,14 @@ class Race {
       if (cfg_.mode == RaceMode::live) note_recent("reorg at " + cfg_.miners[u].name + ": " +
                                                    std::to_string(a.disconnected) + " block(s) went stale");
     }
-    if (a.status == AcceptStatus::new_tip && !found_here && cfg_.mode == RaceMode::event) on_tip_change(u, t);
+    if (a.status == AcceptStatus::new_tip && !found_here && cfg_.mode == RaceMode::event) {
+      // A plain extension by this very block, inside a retarget period: the next target is
+      // this block's own, so no lookup is needed to know whether the pending find still holds.
+      const bool plain = a.disconnected == 0 && a.connected == 1 && a.orphans_accepted == 0;
+      const std::int64_t next = r.height + 1;
+      if (plain && next % params_.interval() != 0 && r.block->header().bits == node.pending_bits) return;
+      on_tip_change(u, t);
+    }
   }
 
   // ---- event mode ----
