@@ -83,6 +83,13 @@ std::string pad(const std::string& s, std::size_t width, bool right = false) {
   return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
 }
 
+std::string general(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
 double finite_or_zero(double v) { return std::isfinite(v) ? v : 0.0; }
 
 // The live view: redrawn in place on stderr (only when stderr is a terminal).
@@ -190,7 +197,7 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
               << pad(coins(m.rewards), 22, true) << '\n';
   }
   std::cout << "\nshare vs hash share: chi-square " << fixed(r.chi_square.statistic, 3) << ", dof " << r.chi_square.dof
-            << ", p-value " << fixed(r.chi_square.p_value, 4)
+            << ", p-value " << general(r.chi_square.p_value)
             << (r.chi_square.dof == 0 ? " (one miner: nothing to test)" : "") << '\n'
             << "blocks: " << r.found << " found, " << r.best_blocks << " on the best chain, " << r.stale << " stale\n"
             << "stale rate: " << fixed(100 * r.stale_rate, 3) << "%   formulas with d = " << fixed(r.delay, 3)

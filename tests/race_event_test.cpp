@@ -82,12 +82,15 @@ TEST(RaceEvent, ZeroDelayGivesZeroStale) {
   }
 }
 
-TEST(RaceEvent, SameSeedGivesAByteIdenticalEventLog) {
+class RaceEventLatency : public ::testing::TestWithParam<const char*> {};
+
+// Per-message latencies (exp) and one-event-per-sender broadcasts (fixed) alike.
+TEST_P(RaceEventLatency, SameSeedGivesAByteIdenticalEventLog) {
   test::TempDir dir;
   auto run_logged = [&](const std::string& file, std::uint64_t seed) {
     RaceConfig c = event_config(miners_from_distribution(10, "zipf:1"), 3000, 30000, seed);
     c.topology = parse_topology("random:3");
-    c.latency = make_latency("exp", 30000);
+    c.latency = make_latency(GetParam(), 30000);
     EventLog log(dir.file(file));
     c.log = &log;
     const RaceResult r = run_race(c);
@@ -108,6 +111,7 @@ TEST(RaceEvent, SameSeedGivesAByteIdenticalEventLog) {
   EXPECT_GT(kinds["reorg"], 0u);              // 30 s delays at T = 600 s make forks
   EXPECT_EQ(kinds.size(), 3u);
 }
+INSTANTIATE_TEST_SUITE_P(Latency, RaceEventLatency, ::testing::Values("exp", "fixed"));
 
 TEST(RaceEvent, BlocksTravelHopByHop) {
   // Fixed 1 s links over a sparse random graph: a block reaches each node exactly
