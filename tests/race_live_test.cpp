@@ -59,6 +59,29 @@ TEST(RaceLive, StrongerMinerWinsAndEveryBlockCarriesRealProofOfWork) {
   }
 }
 
+TEST(RaceLive, ForksFromRealDelaysResolveByMostWorkOnEveryNode) {
+  // 100 ms links while blocks come every few ms (tens of ms under sanitizers): forks and
+  // reorgs on real blocks.
+  RaceConfig c = live_config(60);
+  c.miners = parse_miners("alice=2,bob=1,carol=1");
+  c.latency = make_latency("fixed", 100);
+  const RaceRun run = run_race_keep_chains(c);
+  const RaceResult& r = run.result;
+  EXPECT_EQ(r.found, 60u);
+  EXPECT_GT(r.stale, 0u);
+  EXPECT_EQ(r.best_blocks + r.stale, r.found);
+  std::uint64_t reorgs = 0;
+  for (const auto& m : r.miners) reorgs += m.reorgs;
+  EXPECT_GT(reorgs, 0u);
+  for (const ChainState& node : run.chains) {
+    EXPECT_EQ(node.block_count(), r.found + 1);  // every block reached every node
+    EXPECT_EQ(node.tip_work(), run.chains[0].tip_work());
+    ChainState fresh(r.params);
+    for (const BlockPtr& b : node.blocks_in_order()) EXPECT_TRUE(fresh.accept(b).ok());
+    EXPECT_EQ(fresh.tip_work(), node.tip_work());
+  }
+}
+
 TEST(RaceLive, AgreesWithEventModeOnShares) {
   const RaceResult live = run_race(live_config(100));
   RaceConfig e;
