@@ -333,15 +333,21 @@ int run(const MineOptions& o) {
     std::cout << (stop_reason == "done" ? "done" : stop_reason == "budget" ? "time budget used up" : "interrupted")
               << ": " << mined << " of " << o.blocks << " block" << (o.blocks == 1 ? "" : "s") << ", " << total_hashes
               << " hashes in " << seconds_text(seconds) << " (" << rate_text(hps) << ", " << threads << " thread"
-              << (threads == 1 ? "" : "s") << (kernel.empty() ? "" : ", kernel " + kernel) << "), tip height "
-              << chain->height() << '\n';
+              << (threads == 1 ? "" : "s") << (kernel.empty() ? "" : ", kernel " + kernel) << "), "
+              << (chain->empty() ? std::string("chain still empty") : "tip height " + std::to_string(chain->height()))
+              << '\n';
     if (o.throttle < 1) {
       std::cout << "throttle " << o.throttle << ": measured CPU " << cpu_fraction
                 << " of each thread (process CPU time / wall time / threads). A cryptojacking script uses the same "
                    "trick to stay unnoticed.\n";
     }
     if (stop_reason != "done" && !o.chain.empty()) {
-      std::cout << "no partial block was written; " << o.chain << " holds " << chain->height() + 1 << " whole blocks\n";
+      if (chain->empty()) {
+        std::cout << "no partial block was written; " << o.chain << " was not created\n";
+      } else {
+        std::cout << "no partial block was written; " << o.chain << " holds " << chain->block_count()
+                  << " whole blocks\n";
+      }
     }
   }
   if (stop_reason == "interrupted") return 128 + (g_signal ? static_cast<int>(g_signal) : SIGINT);

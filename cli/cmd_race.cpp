@@ -283,7 +283,12 @@ int run(const RaceOptions& o) {
     c.cancel = &g_interrupted;
     if (!o.no_view && isatty(STDERR_FILENO) != 0) c.on_view = [&screen](const sim::LiveView& v) { screen.draw(v); };
   }
-  const sim::RaceResult r = sim::run_race(c);
+  sim::RaceResult r;
+  try {
+    r = sim::run_race(c);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());  // e.g. an unknown --kernel
+  }
   if (log) log->close();
   if (o.json) {
     print_json(to_json(r));
@@ -320,13 +325,7 @@ void add_race(CLI::App& app, Registry& registry) {
   sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file");
   sub->add_flag("--json", o->json, "print the summary as JSON");
   sub->add_flag("--no-view", o->no_view, "live: no live view on the terminal");
-  registry.push_back({sub, [o] {
-                        try {
-                          return run(*o);
-                        } catch (const std::invalid_argument& e) {
-                          throw UsageError(e.what());  // e.g. an unknown --kernel
-                        }
-                      }});
+  registry.push_back({sub, [o] { return run(*o); }});
 }
 
 }  // namespace powlab::cli
