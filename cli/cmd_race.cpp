@@ -161,6 +161,7 @@ nlohmann::json to_json(const sim::RaceResult& r) {
           {"difficulty", difficulty},
           {"seconds", finite_or_zero(r.seconds)},
           {"wall_seconds", finite_or_zero(r.wall_seconds)},
+          {"cpu_seconds", finite_or_zero(r.cpu_seconds)},
           {"events", r.events},
           {"messages", r.messages},
           {"nodes_agree", r.nodes_agree},
@@ -223,10 +224,10 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
   }
   if (!r.nodes_agree) std::cout << "note: the race ended on an equal-work split; nodes disagree on the tip\n";
   for (const auto& n : r.notes) std::cout << "note: " << n << '\n';
-  std::cout << "run: " << fixed(r.wall_seconds, 3) << " s wall, " << r.events << " events, " << r.messages
-            << " block messages";
-  if (r.mode == sim::RaceMode::event && r.wall_seconds > 0) {
-    std::cout << ", " << fixed(static_cast<double>(r.found) / r.wall_seconds, 0) << " blocks/s";
+  std::cout << "run: " << fixed(r.wall_seconds, 3) << " s wall, " << fixed(r.cpu_seconds, 3) << " s CPU, " << r.events
+            << " events, " << r.messages << " block messages";
+  if (r.mode == sim::RaceMode::event && r.cpu_seconds > 0) {
+    std::cout << ", " << fixed(static_cast<double>(r.found) / r.cpu_seconds, 0) << " blocks per CPU-second";
   }
   std::cout << '\n';
 }
@@ -283,12 +284,7 @@ int run(const RaceOptions& o) {
     c.cancel = &g_interrupted;
     if (!o.no_view && isatty(STDERR_FILENO) != 0) c.on_view = [&screen](const sim::LiveView& v) { screen.draw(v); };
   }
-  sim::RaceResult r;
-  try {
-    r = sim::run_race(c);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());  // e.g. an unknown --kernel
-  }
+  const sim::RaceResult r = sim::run_race(c);
   if (log) log->close();
   if (o.json) {
     print_json(to_json(r));
@@ -325,7 +321,13 @@ void add_race(CLI::App& app, Registry& registry) {
   sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file");
   sub->add_flag("--json", o->json, "print the summary as JSON");
   sub->add_flag("--no-view", o->no_view, "live: no live view on the terminal");
-  registry.push_back({sub, [o] { return run(*o); }});
+  registry.push_back({sub, [o] {
+                        try {
+                          return run(*o);
+                        } catch (const std::invalid_argument& e) {
+                          throw UsageError(e.what());  // e.g. an unknown --kernel
+                        }
+                      }});
 }
 
 }  // namespace powlab::cli

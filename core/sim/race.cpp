@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "powlab/error.h"
+#include "powlab/miner.h"
 #include "powlab/pow.h"
 #include "powlab/search.h"
 #include "powlab/sim/event_queue.h"
@@ -123,6 +124,7 @@ class Race {
 
   RaceRun run() {
     const auto wall_start = std::chrono::steady_clock::now();
+    const double cpu_start = process_cpu_seconds();
     if (cfg_.mode == RaceMode::event) {
       run_event();
     } else {
@@ -132,6 +134,7 @@ class Race {
     out.result = summarize();
     out.result.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    out.result.cpu_seconds = process_cpu_seconds() - cpu_start;
     for (Node& n : nodes_) out.chains.push_back(std::move(n.chain));
     return out;
   }

@@ -105,6 +105,7 @@ struct RaceResult {
   double mean_interval = 0;          // race time per best-chain block
   double seconds = 0;                // race time (simulated or wall) until the last block
   double wall_seconds = 0;           // how long the run took
+  double cpu_seconds = 0;            // process CPU time the run took (blocks per CPU-second)
   ChiSquareResult chi_square;        // best-chain blocks per miner vs hash share
   std::vector<DifficultySample> difficulty;  // at every retarget on the best chain (thinned to <= 200)
   std::uint64_t events = 0;          // events processed (event mode), deliveries (live)
