@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -142,6 +143,7 @@ int run(const MineOptions& o) {
 
   // The chain: loaded from FILE (re-validated in full), or new.
   ChainFile file;
+  FileStamp disk;  // the version of FILE this process last read or wrote
   std::unique_ptr<ChainState> chain;
   const bool exists = !o.chain.empty() && std::filesystem::exists(o.chain);
   if (exists) {
@@ -149,6 +151,7 @@ int run(const MineOptions& o) {
     if (net_opts) {
       throw UsageError(o.chain + " already exists; --network and the lab options apply only when creating a chain");
     }
+    disk = stamp_file(o.chain);
     file = read_chain_file(o.chain);
     ChainOptions co;
     co.validation.now = now();
@@ -268,6 +271,27 @@ int run(const MineOptions& o) {
       return std::find(m.block->txs().begin(), m.block->txs().end(), tx) != m.block->txs().end();
     });
     if (!o.chain.empty()) {
+      const DirLock lock(o.chain);
+      // Another process may have written FILE meanwhile (`powlab send` queueing a transfer
+      // while this miner runs): keep its queued transactions; refuse to overwrite other blocks.
+      if (const FileStamp now_on_disk = stamp_file(o.chain); now_on_disk != disk && now_on_disk.exists) {
+        const ChainFile theirs = read_chain_file(o.chain);
+        std::vector<BlockPtr> ours = chain->blocks_in_order();
+        ours.pop_back();  // the block just mined is not on disk yet
+        const bool same_blocks = std::equal(ours.begin(), ours.end(), theirs.blocks.begin(), theirs.blocks.end(),
+                                            [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
+        if (!same_blocks) {
+          std::cerr << "powlab mine: " << o.chain << " was changed by another process (its blocks differ from the "
+                    << "ones this miner loaded); not overwriting it. Block " << chain->height()
+                    << " was mined but not saved.\n";
+          return kExitInvalid;
+        }
+        for (const Transaction& tx : theirs.mempool) {
+          const bool known = std::find(file.mempool.begin(), file.mempool.end(), tx) != file.mempool.end() ||
+                             std::find(m.block->txs().begin(), m.block->txs().end(), tx) != m.block->txs().end();
+          if (!known) file.mempool.push_back(tx);
+        }
+      }
       file.blocks = chain->blocks_in_order();
       try {
         save_chain_file(o.chain, file);
@@ -275,6 +299,7 @@ int run(const MineOptions& o) {
         std::cerr << "powlab mine: error: " << e.what() << '\n';
         return kExitUsage;
       }
+      disk = stamp_file(o.chain);
     }
     ++mined;
     const std::int64_t height = chain->height();

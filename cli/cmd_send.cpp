@@ -1,9 +1,11 @@
 // powlab send: queue a transfer in a chain file; the next `powlab mine` includes it.
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <unordered_set>
 
 #include "command.h"
+#include "powlab/error.h"
 #include "powlab/store.h"
 
 namespace powlab::cli {
@@ -33,6 +35,9 @@ int run(const SendOptions& o) {
   const Amount fee = amount_arg(o.fee, "--fee");
   if (amount == 0) throw UsageError("--amount must be more than 0");
 
+  if (!std::filesystem::exists(o.chain)) throw powlab::ParseError("cannot open " + o.chain + ": no such chain file");
+  const DirLock lock(o.chain);  // a running `powlab mine` saves only between our read and write
+  const FileStamp disk = stamp_file(o.chain);
   ChainFile file = read_chain_file(o.chain);
   ChainOptions co;
   co.validation.now = static_cast<std::int64_t>(std::time(nullptr));
@@ -84,6 +89,11 @@ int run(const SendOptions& o) {
     return kExitInvalid;
   }
   file.mempool.push_back(tx);
+  if (stamp_file(o.chain) != disk) {
+    std::cerr << "powlab send: " << o.chain << " changed while this transfer was prepared (a miner saved a block?); "
+              << "nothing was queued, run the command again\n";
+    return kExitInvalid;
+  }
   try {
     save_chain_file(o.chain, file);
   } catch (const StoreError& e) {

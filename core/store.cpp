@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -407,6 +408,38 @@ std::string describe(const LoadReport::Failure& f) {
   s += " (block " + hash_to_display(f.hash) + "): " + std::string(to_string(f.result.reason));
   if (f.result.tx_error) s += " (" + std::string(to_string(f.result.tx_error->reason)) + ")";
   return s + ": " + f.result.detail;
+}
+
+DirLock::DirLock(const std::string& path) {
+  const std::string dir = parent_dir(path);
+  fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) {
+    const int e = errno;
+    throw StoreError("cannot open directory " + dir + " to lock it: " + errno_text(e));
+  }
+  while (flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    const int e = errno;
+    close(fd_);
+    fd_ = -1;
+    throw StoreError("cannot lock directory " + dir + ": " + errno_text(e));
+  }
+}
+
+DirLock::~DirLock() {
+  if (fd_ >= 0) close(fd_);  // closing the descriptor releases the flock
+}
+
+FileStamp stamp_file(const std::string& path) {
+  struct stat st {};
+  FileStamp f;
+  if (stat(path.c_str(), &st) != 0) return f;
+  f.exists = true;
+  f.dev = static_cast<std::uint64_t>(st.st_dev);
+  f.ino = static_cast<std::uint64_t>(st.st_ino);
+  f.size = static_cast<std::uint64_t>(st.st_size);
+  f.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return f;
 }
 
 LoadReport load_chain_file(const std::string& path, const ChainOptions& options) {

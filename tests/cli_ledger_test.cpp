@@ -287,6 +287,30 @@ TEST_F(CliLedger, KillDashNineDuringASaveLeavesTheOldFileValid) {
   EXPECT_EQ(entries(), 3u);  // chain.dat, out, out.err
 }
 
+TEST_F(CliLedger, SendWhileMiningIsKeptAndMined) {
+  ASSERT_EQ(run_powlab({"mine", "--chain", chain, "--zeros", "14", "--threads", "1", "--miner", "alice"}).exit_code, 0);
+  // A miner that keeps saving blocks for a while ...
+  const pid_t pid = spawn({"mine", "--chain", chain, "--blocks", "100000", "--threads", "1", "--miner", "m2",
+                           "--max-seconds", "3"},
+                          dir.file("out"));
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // ... and a transfer queued meanwhile (retried if it raced a save, as its message says).
+  int code = -1;
+  for (int attempt = 0; attempt < 20 && code != 0; ++attempt) {
+    const auto s = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "3"});
+    code = s.exit_code;
+    if (code != 0) {
+      ASSERT_NE(s.err.find("changed while"), std::string::npos) << s.err;
+    }
+  }
+  ASSERT_EQ(code, 0);
+  EXPECT_EQ(wait_exit(pid), 0) << slurp(dir.file("out.err"));
+  const auto b = run_powlab({"chain", "balances", chain, "--json"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(json::parse(b.out)["balances"]["bob"], 300'000'000LL) << "the queued transfer was lost or not mined";
+}
+
 TEST_F(CliLedger, TamperThenVerifyShowsTheMerkleFailureAndTheBrokenLinks) {
   mine(1, "alice");
   ASSERT_EQ(run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "5"}).exit_code, 0);

@@ -81,6 +81,34 @@ LoadReport replay_chain(const ChainFile& file, const ChainOptions& options = {})
 // "height 7 (block 0000ab...): bad-txnmrklroot: header commits to ..." for people.
 std::string describe(const LoadReport::Failure& f);
 
+// Which version of a file is on disk: device, inode, size and modification time (ns), or
+// absent. A save replaces the inode, so any save by another process changes the stamp:
+// compare before saving to never overwrite a change made since the file was read.
+struct FileStamp {
+  bool exists = false;
+  std::uint64_t dev = 0, ino = 0, size = 0;
+  std::int64_t mtime_ns = 0;
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+FileStamp stamp_file(const std::string& path);
+
+// An exclusive advisory lock (flock) on the directory holding `path`, held for the lifetime
+// of the object: powlab processes take it around each read-check-save of a chain file, so a
+// `powlab send` and a running `powlab mine` never interleave. The directory, not the file, is
+// locked because a save replaces the file's inode. The kernel drops it when the process
+// dies (kill -9 included); nothing is left on disk. Throws StoreError if the directory
+// cannot be opened.
+class DirLock {
+ public:
+  explicit DirLock(const std::string& path);
+  ~DirLock();
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 // read_chain_file + replay_chain.
 LoadReport load_chain_file(const std::string& path, const ChainOptions& options = {});
 
