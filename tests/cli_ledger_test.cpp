@@ -380,15 +380,5 @@ TEST_F(CliLedger, VerifyRefusesUnreadableFilesWithExitTwo) {
   EXPECT_EQ(slurp(dir.file("flip.dat")), flipped);
 }
 
-TEST_F(CliLedger, ThrottleQuarterIsMeasuredAndReported) {
-  const auto r = run_powlab({"mine", "--bits", "0x1c00ffff", "--threads", "1", "--throttle", "0.25", "--max-seconds",
-                             "2", "--json"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const auto lines = json_lines(r.out);
-  ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0]["throttle"], 0.25);
-  EXPECT_NEAR(lines[0]["cpu_fraction"].get<double>(), 0.25, 0.1) << r.out;
-}
-
 }  // namespace
 }  // namespace powlab
