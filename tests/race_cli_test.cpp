@@ -39,6 +39,7 @@ TEST(RaceCli, BadInputExitsTwoWithAClearMessage) {
       {{"--nodes", "3", "--power-dist", "zipf:-2"}, "zipf exponent"},
       {{"--miners", "a=1", "--seed", "-1"}, "--seed"},
       {{"--miners", "a=1", "--interval", "0"}, "--interval"},
+      {{"--miners", "a=1", "--mode", "live", "--kernel", "no-such-kernel"}, "no-such-kernel"},
   };
   for (const BadCase& c : cases) {
     std::vector<std::string> args{"race"};
