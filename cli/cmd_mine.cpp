@@ -201,7 +201,7 @@ int run(const MineOptions& o) {
               << ", nBits " << bits_to_string(t.bits) << " (~" << format_big(block_work(t.bits).to_double())
               << " hashes per block)";
     if (o.throttle < 1) std::cout << ", throttle " << o.throttle;
-    std::cout << '\n';
+    std::cout << std::endl;  // flushed: a watcher sees mining has begun
   }
 
   while (mined < o.blocks) {

@@ -252,7 +252,13 @@ TEST_F(CliLedger, SigintAndSigtermStopCleanlyWithWholeBlocksOnly) {
     const pid_t pid = spawn({"mine", "--chain", hard, "--bits", "0x1c00ffff", "--threads", "1", "--blocks", "5"},
                             dir.file("out"));
     ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    // Signal only once it is mining (its handlers are in place by then), else the default
+    // action would kill it with the same exit status and prove nothing.
+    auto started = [&] { return fs::exists(dir.file("out")) && slurp(dir.file("out")).find("mining ") != std::string::npos; };
+    for (int i = 0; i < 1000 && !started(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
     ASSERT_EQ(kill(pid, sig), 0);
     EXPECT_EQ(wait_exit(pid), 128 + sig);
     const std::string out = slurp(dir.file("out"));
