@@ -307,7 +307,7 @@ void add_chain(CLI::App& app, Registry& registry) {
     s->add_option("file", o->file, "chain file")->required();
     s->add_flag("--json", o->json, "print JSON (amounts in units of 0.00000001)");
   }
-  tamper->add_option("--height", o->height, "best-chain height of the block to alter")->required();
+  add_integer_option<std::int64_t>(tamper, "--height", o->height, "best-chain height of the block to alter")->required();
   tamper->add_option("--amount", o->amount, "new amount (coins) of output 0");
   tamper->add_option("--to", o->to, "new owner of output 0");
   tamper->add_option("--tx", o->tx, "which transaction (default: the first transfer, else the coinbase)");

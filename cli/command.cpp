@@ -23,6 +23,23 @@ std::string bits_to_string(std::uint32_t bits) {
   return buf;
 }
 
+std::uint64_t parse_count(const std::string& text, const std::string& what, std::uint64_t max) {
+  // Decimal or 0x-hex digits only: no sign, no spaces, no silent wrap (strtoull accepts "-1").
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty() || digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos) {
+    throw UsageError(what + " must be a non-negative integer (got '" + text + "')");
+  }
+  std::uint64_t v = 0;
+  const unsigned base = hex ? 16 : 10;
+  for (char c : digits) {
+    const unsigned d = c <= '9' ? static_cast<unsigned>(c - '0') : static_cast<unsigned>((c | 0x20) - 'a' + 10);
+    if (v > (max - d) / base) throw UsageError(what + " is too large (got '" + text + "', at most " + std::to_string(max) + ")");
+    v = v * base + d;
+  }
+  return v;
+}
+
 void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << '\n'; }
 
 std::string format_utc(std::int64_t unix_time) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "powlab/sha256.h"
+#include "sha256_ops.h"
 
 namespace powlab::kernels {
 namespace {
@@ -13,13 +14,7 @@ namespace {
 using sha256_core::kInit;
 using sha256_core::kRound;
 
-// FIPS 180-4 section 4.1.2.
-constexpr std::uint32_t Ch(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (~x & z); }
-constexpr std::uint32_t Maj(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (x & z) ^ (y & z); }
-constexpr std::uint32_t Sigma0(std::uint32_t x) { return std::rotr(x, 2) ^ std::rotr(x, 13) ^ std::rotr(x, 22); }
-constexpr std::uint32_t Sigma1(std::uint32_t x) { return std::rotr(x, 6) ^ std::rotr(x, 11) ^ std::rotr(x, 25); }
-constexpr std::uint32_t sigma0(std::uint32_t x) { return std::rotr(x, 7) ^ std::rotr(x, 18) ^ (x >> 3); }
-constexpr std::uint32_t sigma1(std::uint32_t x) { return std::rotr(x, 17) ^ std::rotr(x, 19) ^ (x >> 10); }
+using namespace sha256_ops;  // Ch, Maj, Sigma0/1, sigma0/1
 
 // One round on s = {a..h}.
 void round(std::uint32_t s[8], std::uint32_t k_plus_w) {

@@ -1,4 +1,5 @@
 #include "powlab/sha256.h"
+#include "sha256_ops.h"
 
 #include <bit>
 #include <algorithm>
@@ -9,13 +10,7 @@ namespace sha256_core {
 
 namespace {
 
-// FIPS 180-4 section 4.1.2, with the spec's names.
-constexpr std::uint32_t Ch(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (~x & z); }
-constexpr std::uint32_t Maj(std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) ^ (x & z) ^ (y & z); }
-constexpr std::uint32_t Sigma0(std::uint32_t x) { return std::rotr(x, 2) ^ std::rotr(x, 13) ^ std::rotr(x, 22); }
-constexpr std::uint32_t Sigma1(std::uint32_t x) { return std::rotr(x, 6) ^ std::rotr(x, 11) ^ std::rotr(x, 25); }
-constexpr std::uint32_t sigma0(std::uint32_t x) { return std::rotr(x, 7) ^ std::rotr(x, 18) ^ (x >> 3); }
-constexpr std::uint32_t sigma1(std::uint32_t x) { return std::rotr(x, 17) ^ std::rotr(x, 19) ^ (x >> 10); }
+using namespace sha256_ops;  // Ch, Maj, Sigma0/1, sigma0/1
 
 inline std::uint32_t load_be32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];

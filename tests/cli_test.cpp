@@ -222,3 +222,32 @@ TEST(Cli, NoSubcommandAndHelp) {
 
 }  // namespace
 }  // namespace powlab
+
+namespace powlab {
+namespace {
+
+// CLI11 2.1 alone would read "0x10" as 16 and saturate an overflow to INT64_MAX: every integer
+// option in powlab must refuse both instead (PRACTICES bad input case 2).
+TEST(Cli, IntegerOptionsAreStrictEverywhere) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"difficulty", "--bits", "0x1d00ffff", "--timespan", "0x10"},
+      {"verify", test::data_path("headers/chain_mainnet_0_255.bin"), "--height", "1e3"},
+      {"mine", "--blocks", "0x10", "--zeros", "8"},
+      {"mine", "--blocks", "1", "--zeros", "8", "--threads", "99999999999"},
+      {"mine", "--blocks", "1", "--zeros", "99999999999999999999"},
+      {"chain", "tamper", "missing.chain", "--height", "1x", "--amount", "5"},
+      {"scan", kGenesis, "--from", "0", "--count", "-1"},  // scan takes 0x nonces on purpose
+      {"scan", kGenesis, "--from", "0", "--count", "99999999999999999999"},
+      {"race", "--miners", "a=1,b=1", "--blocks", "99999999999999999999"},
+  };
+  for (const auto& args : cases) {
+    const auto r = run_powlab(args);
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    EXPECT_EQ(r.exit_code, 2) << joined << "\n" << r.err;
+    EXPECT_FALSE(r.err.empty()) << joined;
+  }
+}
+
+}  // namespace
+}  // namespace powlab
