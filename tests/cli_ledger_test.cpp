@@ -17,12 +17,15 @@
 
 #include "powlab/csv.h"
 #include "powlab/store.h"
+#include "ledger_util.h"
 #include "test_util.h"
 
 extern char** environ;
 
 namespace powlab {
 namespace {
+
+using test::json_lines;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -34,15 +37,6 @@ const std::vector<std::string> kFast = {"--zeros", "8", "--threads", "1"};
 std::vector<std::string> args(std::initializer_list<std::string> a, const std::vector<std::string>& more = {}) {
   std::vector<std::string> v(a);
   v.insert(v.end(), more.begin(), more.end());
-  return v;
-}
-
-std::vector<json> json_lines(const std::string& out) {
-  std::vector<json> v;
-  std::istringstream in(out);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) v.push_back(json::parse(line));
-  }
   return v;
 }
 

@@ -16,20 +16,8 @@
 namespace powlab {
 namespace {
 
-ConsensusParams lab_with_bits(std::uint32_t bits) {
-  LabOptions o;
-  o.initial_bits = bits;
-  o.pow_limit_bits = 0x207fffff;
-  return lab_network(o);
-}
-
-MineRequest serial_request() {
-  MineRequest r;
-  r.serial = true;
-  r.threads = 1;
-  r.clock = [] { return test::kT0; };
-  return r;
-}
+using test::lab_with_bits;
+using test::serial_request;
 
 TEST(Miner, MinesValidBlocksThatTheChainAccepts) {
   ChainState chain(test::easy_lab());

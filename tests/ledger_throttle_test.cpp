@@ -15,32 +15,12 @@
 namespace powlab {
 namespace {
 
+using test::lab_with_bits;
+using test::serial_request;
+using test::json_lines;
+
 using nlohmann::json;
 using test::run_powlab;
-
-ConsensusParams lab_with_bits(std::uint32_t bits) {
-  LabOptions o;
-  o.initial_bits = bits;
-  o.pow_limit_bits = 0x207fffff;
-  return lab_network(o);
-}
-
-MineRequest serial_request() {
-  MineRequest r;
-  r.serial = true;
-  r.threads = 1;
-  r.clock = [] { return test::kT0; };
-  return r;
-}
-
-std::vector<json> json_lines(const std::string& out) {
-  std::vector<json> v;
-  std::istringstream in(out);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) v.push_back(json::parse(line));
-  }
-  return v;
-}
 
 double rusage_cpu_seconds() {
   rusage u{};

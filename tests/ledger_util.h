@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "powlab/chain.h"
+#include "powlab/miner.h"
 #include "powlab/network.h"
 #include "powlab/pow.h"
 
@@ -67,6 +70,33 @@ inline Transaction transfer(const std::vector<OutPoint>& from, Amount input_tota
   tx.outputs.push_back(TxOut{amount, to});
   if (input_total - amount - fee > 0) tx.outputs.push_back(TxOut{input_total - amount - fee, payer});
   return tx;
+}
+
+// A lab network starting at `bits`, with the regtest-easy powLimit.
+inline ConsensusParams lab_with_bits(std::uint32_t bits) {
+  LabOptions o;
+  o.initial_bits = bits;
+  o.pow_limit_bits = 0x207fffff;
+  return lab_network(o);
+}
+
+// One thread, no TBB, and a fixed clock: deterministic mining for tests.
+inline MineRequest serial_request() {
+  MineRequest r;
+  r.serial = true;
+  r.threads = 1;
+  r.clock = [] { return kT0; };
+  return r;
+}
+
+// `powlab ... --json` prints JSON Lines: one object per line.
+inline std::vector<nlohmann::json> json_lines(const std::string& out) {
+  std::vector<nlohmann::json> v;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) v.push_back(nlohmann::json::parse(line));
+  }
+  return v;
 }
 
 }  // namespace powlab::test
