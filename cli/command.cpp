@@ -4,6 +4,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "powlab/target.h"
+
 namespace powlab::cli {
 
 std::uint32_t parse_bits(const std::string& text) {
@@ -17,11 +19,7 @@ std::uint32_t parse_bits(const std::string& text) {
   return static_cast<std::uint32_t>(std::stoul(digits, nullptr, 16));
 }
 
-std::string bits_to_string(std::uint32_t bits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", bits);
-  return buf;
-}
+std::string bits_to_string(std::uint32_t bits) { return bits_hex(bits); }
 
 std::uint64_t parse_count(const std::string& text, const std::string& what, std::uint64_t max) {
   // Decimal or 0x-hex digits only: no sign, no spaces, no silent wrap (strtoull accepts "-1").

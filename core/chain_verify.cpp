@@ -22,12 +22,6 @@ std::string_view to_string(HeaderReject r) {
 
 namespace {
 
-std::string bits_hex(std::uint32_t bits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", bits);
-  return buf;
-}
-
 // The checks for header i given the ones before it in the file. Linkage first: a header
 // spliced in from elsewhere is reported as the broken link it is, not as bad work. Both are
 // cheap (one hash, needed anyway for the next link) before any contextual rule.

@@ -8,11 +8,6 @@
 namespace powlab {
 
 namespace {
-std::string bits_hex(std::uint32_t bits) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "0x%08x", bits);
-  return buf;
-}
 
 // Why an nBits cannot be a network's target, or "" if it can.
 std::string bits_problem(std::uint32_t bits, const char* what) {

@@ -1,5 +1,7 @@
 #include "powlab/target.h"
 
+#include <cstdio>
+
 namespace powlab {
 
 CompactTarget decode_compact(std::uint32_t bits) {
@@ -55,6 +57,12 @@ double difficulty(std::uint32_t bits) {
   for (; shift < 29; ++shift) d *= 256.0;
   for (; shift > 29; --shift) d /= 256.0;
   return d;
+}
+
+std::string bits_hex(std::uint32_t bits) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", bits);
+  return buf;
 }
 
 }  // namespace powlab

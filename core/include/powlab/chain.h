@@ -24,12 +24,10 @@
 //   its parent, and the coinbase paying no more than subsidy + fees. A side-branch block's
 //   transactions are therefore checked when (if ever) its branch becomes best.
 //
-// Cost model, for the mining race (many nodes, each with its own ChainState, sharing blocks):
-//   - per node, per block: one Entry (~80 bytes) in a vector and a slot in an open-addressing
-//     index; no per-block heap allocation except for UTXO entries of the block's own outputs;
-//   - extending the best tip is O(1) plus the block's transactions; the tip comparison is one
-//     256-bit compare; MTP walks 11 parent links; retargets walk one period once per period;
-//   - a reorg costs the blocks disconnected and connected, nothing else.
+// The block tree and its rules live in BlockTree (block_tree.h); a ChainState owns one and
+// adds the best chain, the orphan pool and the ledger. Cost per block: the tree's entry and
+// index slot, a best-chain slot, and UTXO entries for the block's outputs; extending the tip
+// is O(1) plus the block's transactions, and a reorg costs the blocks it moves.
 #pragma once
 
 #include <cstdint>
@@ -42,67 +40,12 @@
 #include <vector>
 
 #include "powlab/block.h"
+#include "powlab/block_tree.h"
 #include "powlab/params.h"
 #include "powlab/tx.h"
 #include "powlab/u256.h"
 
 namespace powlab {
-
-// Reasons a block is refused. to_string gives Bitcoin Core's reject strings where one exists.
-enum class BlockReject {
-  none,
-  high_hash,          // "high-hash": proof of work fails (or invalid nBits)
-  simulated_proof,    // "simulated-proof": a simulated block, and this chain only takes real PoW
-  bad_diffbits,       // "bad-diffbits": nBits differs from the retarget rule
-  time_too_old,       // "time-too-old": not after the median of the previous 11
-  time_too_new,       // "time-too-new": more than max_future_block_time ahead of now
-  bad_merkle,         // "bad-txnmrklroot": header's Merkle root is not the transactions' root
-  merkle_mutated,     // "bad-txns-duplicate": CVE-2012-2459 duplicate subtree
-  no_coinbase,        // "bad-cb-missing": no transactions, or the first is not a coinbase
-  multiple_coinbase,  // "bad-cb-multiple"
-  bad_coinbase_height,  // "bad-cb-height": coinbase height differs from the block height
-  bad_coinbase_amount,  // "bad-cb-amount": pays more than subsidy + fees
-  bad_tx,             // "bad-txns": a transaction is invalid (see tx_error)
-  bad_genesis,        // "bad-genesis": a second genesis, or genesis nBits != initial_bits
-  parent_invalid,     // "bad-prevblk": the parent is a known invalid block
-};
-std::string_view to_string(BlockReject r);
-
-enum class AcceptStatus {
-  new_tip,      // the block (or an orphan it unlocked) became the best tip; see reorg fields
-  side_branch,  // valid so far, in the tree, not on the best chain (not more work than the tip)
-  orphan,       // parent unknown: queued in the orphan pool
-  duplicate,    // seen before: nothing changed
-  invalid,      // refused: see reason/detail
-};
-std::string_view to_string(AcceptStatus s);
-
-struct AcceptResult {
-  AcceptStatus status = AcceptStatus::invalid;
-  BlockReject reason = BlockReject::none;  // for invalid
-  std::optional<TxError> tx_error;         // for bad_tx
-  std::size_t tx_index = 0;                // for bad_tx: index of the offending tx in the block
-  std::string detail;                      // a sentence for people: expected vs found
-  bool pow_skipped = false;   // the PoW check was skipped (simulated proof): said, not hidden
-  // When the best tip changed (new_tip): blocks disconnected from the old best chain (0 for
-  // a plain extension; > 0 is a reorg of that depth: those blocks just went stale) and blocks
-  // connected (1 for a plain extension).
-  std::uint32_t disconnected = 0;
-  std::uint32_t connected = 0;
-  std::int64_t fork_height = -1;          // height of the common ancestor, for a reorg
-  std::uint32_t orphans_accepted = 0;     // orphans this block unlocked and that entered the tree
-  bool reorg() const { return disconnected > 0; }
-  bool ok() const { return status != AcceptStatus::invalid; }
-};
-
-struct ValidationOptions {
-  // Skip ONLY the proof-of-work check, and only for blocks whose proof() is simulated (the
-  // event-mode race): every other rule still applies, and AcceptResult::pow_skipped says so.
-  // Off: a simulated block is refused ("simulated-proof").
-  bool accept_simulated_proof = false;
-  // The clock for time-too-new. Unset: that rule is not checked (loading an old file).
-  std::optional<std::int64_t> now;
-};
 
 struct ChainOptions {
   ValidationOptions validation;
@@ -121,30 +64,6 @@ struct ChainOptions {
   // For simulations with thousands of nodes, where each node's owner tables would dominate
   // memory: sum one node's best chain at the end instead (block_at).
   bool track_balances = true;
-};
-
-// A trusted starting point other than a genesis block: the tree's root stands for a real
-// chain whose blocks we do not have (used to place the real stale block at 823226 beside its
-// sibling). Rules needing history before the anchor use what it provides.
-struct Anchor {
-  Hash256 hash{};
-  std::int64_t height = 0;
-  std::uint32_t bits = 0;
-  std::vector<std::int64_t> recent_times;  // times of the anchor and up to 10 blocks before it, oldest first
-  std::optional<std::int64_t> period_start_time;  // time of the first block of the anchor's retarget period
-  U256 chainwork;                          // cumulative work up to and including the anchor
-};
-
-// What a miner needs to build the next block on the best tip.
-struct BlockTemplate {
-  Hash256 prev_hash{};
-  std::int64_t height = 0;
-  std::uint32_t bits = 0;        // from the retarget rule at the tip
-  std::int64_t min_time = 0;     // median-time-past + 1
-  std::int64_t time = 0;         // max(now, min_time)
-  std::int64_t max_time = 0;     // now + max_future_block_time
-  Amount subsidy = 0;            // block_subsidy(height)
-  std::int32_t version = 0x20000000;  // BIP9 top bits; BIP320 rolls bits 0x1fffe000
 };
 
 struct RewardTotals {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "powlab/u256.h"
 
@@ -30,5 +31,8 @@ U256 work_from_target(const U256& target);
 // Difficulty relative to 0x1d00ffff (the genesis target), computed as Core's GetDifficulty
 // does. Display only: never feed it back into consensus.
 double difficulty(std::uint32_t bits);
+
+// "0x1d00ffff": how nBits is written in messages.
+std::string bits_hex(std::uint32_t bits);
 
 }  // namespace powlab
