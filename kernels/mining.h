@@ -57,6 +57,8 @@ void sha256_batch_avx512(const std::uint8_t*, std::size_t, std::size_t, std::uin
 #if POWLAB_KERNEL_SHANI
 void scan_shani(const ScanJob&, std::uint64_t, std::uint64_t, std::vector<std::uint32_t>&);
 void sha256_batch_shani(const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*);
+// sha256_core::compress on SHA-NI (one stream): what every other SHA-256 in powlab runs on.
+void compress_shani(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks);
 #endif
 
 }  // namespace powlab::kernels

@@ -1,5 +1,5 @@
-// Portable scalar kernel: plain SHA-256 compressions through sha256_core::compress, with the
-// midstate as the only shortcut. Slow and obviously right; it is the oracle.
+// Portable scalar kernel: plain SHA-256 compressions through sha256_core::compress_portable, with
+// the midstate as the only shortcut. Slow and obviously right; it is the oracle.
 #include <bit>
 #include <cstring>
 
@@ -22,7 +22,7 @@ inline std::uint32_t bswap32(std::uint32_t v) { return __builtin_bswap32(v); }
 ScanJob make_scan_job(std::span<const std::uint8_t, 80> header, const std::array<std::uint32_t, 8>& target) {
   ScanJob job;
   job.midstate = sha256_core::kInit;
-  sha256_core::compress(job.midstate.data(), header.data(), 1);
+  sha256_core::compress_portable(job.midstate.data(), header.data(), 1);
   for (int i = 0; i < 3; ++i) job.tail[i] = load_be32(header.data() + 64 + 4 * i);
   job.target = target;
   return job;
@@ -39,7 +39,7 @@ std::array<std::uint32_t, 8> hash_words(const ScanJob& job, std::uint32_t nonce)
   block[63] = 0x80;
   std::uint32_t s1[8];
   std::memcpy(s1, job.midstate.data(), sizeof s1);
-  sha256_core::compress(s1, block, 1);
+  sha256_core::compress_portable(s1, block, 1);
 
   // Second hash: one block holding the 32-byte digest, padded for a 256-bit message.
   std::uint8_t block2[64] = {};
@@ -48,7 +48,7 @@ std::array<std::uint32_t, 8> hash_words(const ScanJob& job, std::uint32_t nonce)
   block2[62] = 0x01;  // 256 bits
   std::uint32_t s2[8];
   std::memcpy(s2, sha256_core::kInit.data(), sizeof s2);
-  sha256_core::compress(s2, block2, 1);
+  sha256_core::compress_portable(s2, block2, 1);
 
   // Digest bytes are BE(s2[0]) .. BE(s2[7]); as a little-endian number, word i is bswap(s2[i]).
   std::array<std::uint32_t, 8> h;

@@ -1,5 +1,7 @@
 #include "powlab/sha256.h"
 #include "sha256_ops.h"
+#include "mining.h"
+#include "powlab/kernels.h"
 
 #include <bit>
 #include <algorithm>
@@ -24,7 +26,7 @@ inline void store_be32(std::uint8_t* p, std::uint32_t v) {
 
 }  // namespace
 
-void compress(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) {
+void compress_portable(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) {
   for (; blocks > 0; --blocks, data += 64) {
     std::uint32_t w[64];
     for (int t = 0; t < 16; ++t) w[t] = load_be32(data + 4 * t);
@@ -42,6 +44,47 @@ void compress(std::uint32_t state[8], const std::uint8_t* data, std::size_t bloc
     state[4] += e; state[5] += f; state[6] += g; state[7] += h;
   }
 }
+
+namespace {
+
+using CompressFn = void (*)(std::uint32_t*, const std::uint8_t*, std::size_t);
+
+struct Choice {
+  CompressFn fn = compress_portable;
+  const char* name = "portable";
+};
+
+// Two blocks of a fixed pattern through both implementations; the accelerated one must agree
+// (with the portable code, which the NIST and Core vectors check) before it is used.
+bool agrees(CompressFn fn) {
+  std::uint8_t data[128];
+  for (int i = 0; i < 128; ++i) data[i] = static_cast<std::uint8_t>(i * 37 + 11);
+  std::uint32_t a[8], b[8];
+  std::memcpy(a, kInit.data(), sizeof a);
+  std::memcpy(b, kInit.data(), sizeof b);
+  compress_portable(a, data, 2);
+  fn(b, data, 2);
+  return std::memcmp(a, b, sizeof a) == 0;
+}
+
+const Choice& choice() {
+  static const Choice c = [] {
+    Choice r;
+#if POWLAB_KERNEL_SHANI
+    if ((kernels::cpu_features() & kernels::kFeatureShaNi) != 0 && agrees(kernels::compress_shani)) {
+      r = Choice{kernels::compress_shani, "sha-ni"};
+    }
+#endif
+    return r;
+  }();
+  return c;
+}
+
+}  // namespace
+
+void compress(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) { choice().fn(state, data, blocks); }
+
+const char* compress_name() { return choice().name; }
 
 }  // namespace sha256_core
 
@@ -82,7 +125,36 @@ Digest Sha256::final() {
   return out;
 }
 
-Digest sha256(std::span<const std::uint8_t> data) { return Sha256{}.update(data).final(); }
+namespace {
+
+// A message of at most 55 bytes pads into one block: hash it without the streaming object
+// (a coinbase's txid and the second half of every sha256d take this path).
+void one_block(const std::uint8_t* data, std::size_t len, std::uint32_t state[8]) {
+  std::uint8_t block[64] = {};
+  std::memcpy(block, data, len);
+  block[len] = 0x80;
+  const std::uint64_t bits = static_cast<std::uint64_t>(len) * 8;
+  for (int i = 0; i < 8; ++i) block[56 + i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
+  std::memcpy(state, sha256_core::kInit.data(), 32);
+  sha256_core::compress(state, block, 1);
+}
+
+Digest to_digest(const std::uint32_t state[8]) {
+  Digest out;
+  for (int i = 0; i < 8; ++i) sha256_core::store_be32(out.data() + 4 * i, state[i]);
+  return out;
+}
+
+}  // namespace
+
+Digest sha256(std::span<const std::uint8_t> data) {
+  if (data.size() <= 55) {
+    std::uint32_t state[8];
+    one_block(data.data(), data.size(), state);
+    return to_digest(state);
+  }
+  return Sha256{}.update(data).final();
+}
 
 Digest sha256d(std::span<const std::uint8_t> data) {
   const Digest first = sha256(data);

@@ -243,6 +243,17 @@ void scan_shani(const ScanJob& job, std::uint64_t begin, std::uint64_t end, std:
   scan_streams<kStreams>(job, begin, end, found);
 }
 
+void compress_shani(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks) {
+  __m128i abef, cdgh;
+  to_shani(state, abef, cdgh);
+  for (; blocks > 0; --blocks, data += 64) compress1(abef, cdgh, data);
+  std::uint32_t st[8];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(st), abef);      // F E B A
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(st + 4), cdgh);  // H G D C
+  const std::uint32_t ordered[8] = {st[3], st[2], st[7], st[6], st[1], st[0], st[5], st[4]};
+  std::memcpy(state, ordered, sizeof ordered);
+}
+
 void sha256_batch_shani(const std::uint8_t* msgs, std::size_t len, std::size_t count, std::uint8_t* out) {
   const std::size_t full = len / 64;
   for (std::size_t i = 0; i < count; ++i) {

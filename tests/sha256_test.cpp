@@ -149,19 +149,41 @@ TEST(Sha256Core, SelfTestTransformStates) {
   for (const auto& row : t.rows) {
     if (row[t.column("kind")] != "transform_state") continue;
     const auto input = from_hex(row[t.column("input_hex")]);
-    std::uint32_t state[8];
-    std::copy(sha256_core::kInit.begin(), sha256_core::kInit.end(), state);
-    sha256_core::compress(state, input.data(), input.size() / 64);
-    std::string got;
-    for (std::uint32_t w : state) {
-      char buf[9];
-      std::snprintf(buf, sizeof buf, "%08x", w);
-      got += buf;
+    // Both the portable reference and what compress dispatches to on this CPU.
+    for (auto fn : {sha256_core::compress_portable, sha256_core::compress}) {
+      std::uint32_t state[8];
+      std::copy(sha256_core::kInit.begin(), sha256_core::kInit.end(), state);
+      fn(state, input.data(), input.size() / 64);
+      std::string got;
+      for (std::uint32_t w : state) {
+        char buf[9];
+        std::snprintf(buf, sizeof buf, "%08x", w);
+        got += buf;
+      }
+      EXPECT_EQ(got, row[t.column("expected_hex")]) << "blocks " << row[t.column("index")] << " on "
+                                                    << (fn == sha256_core::compress ? sha256_core::compress_name()
+                                                                                    : "portable");
     }
-    EXPECT_EQ(got, row[t.column("expected_hex")]) << "blocks " << row[t.column("index")];
     ++checked;
   }
   EXPECT_EQ(checked, 9);
+}
+
+// The dispatched compression agrees with the portable one on random states and 1..4 blocks.
+TEST(Sha256Core, DispatchedCompressMatchesPortable) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::uint8_t data[256];
+    for (auto& b : data) b = static_cast<std::uint8_t>(rng());
+    std::uint32_t a[8], b[8];
+    for (int k = 0; k < 8; ++k) a[k] = b[k] = static_cast<std::uint32_t>(rng());
+    const std::size_t blocks = 1 + i % 4;
+    sha256_core::compress_portable(a, data, blocks);
+    sha256_core::compress(b, data, blocks);
+    ASSERT_TRUE(std::equal(a, a + 8, b)) << "case " << i << " on " << sha256_core::compress_name();
+  }
+  const std::string name = sha256_core::compress_name();
+  EXPECT_TRUE(name == "sha-ni" || name == "portable") << name;
 }
 
 Digest openssl_sha256(const std::vector<std::uint8_t>& m) {

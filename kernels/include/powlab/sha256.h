@@ -29,8 +29,15 @@ inline constexpr std::array<std::uint32_t, 64> kRound = {
     0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
     0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
 
-// One compression of `blocks` consecutive 64-byte blocks into `state` (no padding).
+// One compression of `blocks` consecutive 64-byte blocks into `state` (no padding), on the
+// fastest implementation this CPU runs correctly: SHA-NI when present and its self-test
+// against the portable code passes (chosen once; POWLAB_CPU_MASK can rule it out), else
+// compress_portable. Transaction ids, Merkle roots and header checks all run on it.
 void compress(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks);
+// The portable reference (plain C++, FIPS 180-4 section 6.2.2), which compress is tested against.
+void compress_portable(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks);
+// "sha-ni" or "portable": what compress runs on.
+const char* compress_name();
 
 }  // namespace sha256_core
 
