@@ -14,17 +14,37 @@ Block::Block(const BlockHeader& header, std::vector<Transaction> txs, ProofKind 
   txids_.reserve(txs_.size());
   for (const Transaction& tx : txs_) txids_.push_back(tx.txid());
   computed_root_ = merkle_root(txids_, &mutated_);
-  work_ = block_work(header_.bits);
+  // A chain's blocks mostly share one nBits: remember the last one (a 256-bit division saved).
+  // nBits 0 has zero work, so the initial pair is already right.
+  thread_local std::uint32_t last_bits = 0;
+  thread_local U256 last_work;
+  if (header_.bits != last_bits) {
+    last_work = block_work(header_.bits);
+    last_bits = header_.bits;
+  }
+  work_ = last_work;
 }
 
+struct Block::Maker : Block {
+  Maker(const BlockHeader& header, std::vector<Transaction> txs, ProofKind proof)
+      : Block(header, std::move(txs), proof) {}
+};
+
 BlockPtr Block::make(const BlockHeader& header, std::vector<Transaction> txs) {
-  std::shared_ptr<Block> b(new Block(header, std::move(txs), ProofKind::real));
+  auto b = std::make_shared<Maker>(header, std::move(txs), ProofKind::real);
   b->hash_ = header.hash();
   return b;
 }
 
 BlockPtr Block::make_simulated(const BlockHeader& header, std::vector<Transaction> txs, const Hash256& id) {
-  std::shared_ptr<Block> b(new Block(header, std::move(txs), ProofKind::simulated));
+  auto b = std::make_shared<Maker>(header, std::move(txs), ProofKind::simulated);
+  b->hash_ = id;
+  return b;
+}
+
+BlockPtr Block::make_simulated_committed(const BlockHeader& header, std::vector<Transaction> txs, const Hash256& id) {
+  auto b = std::make_shared<Maker>(header, std::move(txs), ProofKind::simulated);
+  b->header_.merkle_root = b->computed_root_;
   b->hash_ = id;
   return b;
 }

@@ -132,7 +132,9 @@ Transaction Transaction::parse(std::span<const std::uint8_t> data, std::size_t& 
 }
 
 Hash256 Transaction::txid() const {
-  const std::vector<std::uint8_t> bytes = serialize();
+  thread_local std::vector<std::uint8_t> bytes;  // reused: no allocation per txid
+  bytes.clear();
+  serialize_to(bytes);
   return sha256d(bytes);
 }
 

@@ -35,6 +35,10 @@ class Block {
   // A simulated-proof block with a caller-chosen identifier (unique per simulation; children
   // must use it as prev_hash). No header hash is computed.
   static BlockPtr make_simulated(const BlockHeader& header, std::vector<Transaction> txs, const Hash256& id);
+  // The same, with the header's Merkle root set from `txs` (their txids are hashed once):
+  // how the event-mode race builds its blocks.
+  static BlockPtr make_simulated_committed(const BlockHeader& header, std::vector<Transaction> txs,
+                                           const Hash256& id);
 
   const BlockHeader& header() const { return header_; }
   const std::vector<Transaction>& txs() const { return txs_; }
@@ -58,6 +62,7 @@ class Block {
   static BlockPtr parse(std::span<const std::uint8_t> data, std::size_t& offset);
 
  private:
+  struct Maker;  // lets make_shared reach the private constructor: one allocation per block
   Block(const BlockHeader& header, std::vector<Transaction> txs, ProofKind proof);
   BlockHeader header_;
   std::vector<Transaction> txs_;
