@@ -96,13 +96,15 @@ BlockTree::BlockTree(ConsensusParams params, const Anchor& anchor, TreeOptions o
   e.chainwork = anchor.chainwork;
   e.bits = anchor.bits;
   e.time = static_cast<std::uint32_t>(anchor_->recent_times.back());
+  e.hash = anchor.hash;
   entries_.push_back(std::move(e));
   entries_[0].child_bits = bits_after(0).value_or(kUnknownBits);
+  entries_[0].mtp = compute_mtp(0);
   place(0);
 }
 
 const Hash256& BlockTree::hash_of(std::uint32_t i) const {
-  return entries_[i].block ? entries_[i].block->hash() : anchor_->hash;
+  return entries_[i].hash;
 }
 
 void BlockTree::reserve(std::size_t blocks) {
@@ -110,7 +112,7 @@ void BlockTree::reserve(std::size_t blocks) {
   std::size_t want = 64;
   while (want < 2 * blocks) want *= 2;
   if (want > slots_.size()) {
-    std::vector<Slot> old = std::move(slots_);
+    std::vector<Slot, HugePageAllocator<Slot>> old = std::move(slots_);
     slots_.assign(want, Slot{});
     for (const Slot& v : old) {
       if (v.index1 != 0) place(v.index1 - 1);
@@ -145,7 +147,7 @@ int BlockTree::mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) co
   int n = 0;
   const int span = std::min(params_.median_time_span, 11);
   while (p != npos && n < span) {
-    if (!entries_[p].block && anchor_) {
+    if (p == 0 && anchor_) {
       // The anchor: its recent_times stand for itself and the blocks before it.
       for (auto it = anchor_->recent_times.rbegin(); it != anchor_->recent_times.rend() && n < span; ++it) out[static_cast<std::size_t>(n++)] = *it;
       break;
@@ -156,11 +158,17 @@ int BlockTree::mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) co
   return n;
 }
 
-std::int64_t BlockTree::mtp(std::uint32_t p) const {
+std::int64_t BlockTree::compute_mtp(std::uint32_t p) const {
   std::array<std::int64_t, 11> w{};
   const int n = mtp_window(p, w);
   if (n == 0) return std::numeric_limits<std::int64_t>::min();
-  std::sort(w.begin(), w.begin() + n);  // Core GetMedianTimePast: sorted[size / 2]
+  // Core GetMedianTimePast: sorted[size / 2]. An insertion sort: at most 11 values.
+  for (int i = 1; i < n; ++i) {
+    const std::int64_t v = w[static_cast<std::size_t>(i)];
+    int j = i;
+    for (; j > 0 && w[static_cast<std::size_t>(j - 1)] > v; --j) w[static_cast<std::size_t>(j)] = w[static_cast<std::size_t>(j - 1)];
+    w[static_cast<std::size_t>(j)] = v;
+  }
   return w[static_cast<std::size_t>(n / 2)];
 }
 
@@ -170,7 +178,7 @@ std::optional<std::uint32_t> BlockTree::bits_after(std::uint32_t p) const {
   if (!is_retarget_height(h, params_)) return e.bits;
   const std::int64_t first_height = h - params_.interval();
   std::uint32_t q = p;
-  while (q != npos && entries_[q].height > first_height && entries_[q].block) q = entries_[q].parent;
+  while (q != npos && entries_[q].height > first_height && !(q == 0 && anchor_)) q = entries_[q].parent;
   std::int64_t first_time = 0;
   if (q != npos && entries_[q].height == first_height) {
     first_time = entries_[q].time;
@@ -334,13 +342,17 @@ std::uint32_t BlockTree::insert(BlockPtr block, std::uint32_t parent, std::int64
   e.time = block->header().time;
   e.bits = block->header().bits;
   e.chainwork = parent == npos ? block->work() : entries_[parent].chainwork + block->work();
+  e.hash = block->hash();
   e.block = std::move(block);
   entries_.push_back(std::move(e));
   if (parent != npos) entries_[parent].flags |= kHasChild;
   entries_[i].child_bits = bits_after(i).value_or(kUnknownBits);
+  entries_[i].mtp = compute_mtp(i);
   place(i);
   return i;
 }
+
+void BlockTree::prune_body(std::uint32_t i) { entries_[i].block.reset(); }
 
 std::vector<std::uint32_t> BlockTree::mark_invalid(std::uint32_t i) {
   entries_[i].flags |= kInvalid;
@@ -356,15 +368,19 @@ std::vector<std::uint32_t> BlockTree::mark_invalid(std::uint32_t i) {
   return marked;
 }
 
-AcceptResult BlockTree::add(const BlockPtr& block, std::uint32_t* index) {
+AcceptResult BlockTree::add(const BlockPtr& block, std::uint32_t* index, std::uint32_t parent_hint) {
   if (!block) throw std::invalid_argument("add: null block");
+  // The block will most likely be inserted: fetch its index slot now, so the cache miss
+  // overlaps the checks below.
+  if (!slots_.empty()) __builtin_prefetch(&slots_[Hash256Hasher{}(block->hash()) & (slots_.size() - 1)], 1);
   const BlockHeader& h = block->header();
   std::uint32_t parent = npos;
   std::int64_t height = 0;
   if (h.prev_hash == Hash256{}) {
     if (!entries_.empty()) return refuse(BlockReject::bad_genesis, "a second genesis block (null prev_hash)");
   } else {
-    parent = find(h.prev_hash);
+    const bool hinted = parent_hint < entries_.size() && hash_of(parent_hint) == h.prev_hash;
+    parent = hinted ? parent_hint : find(h.prev_hash);
     if (parent == npos) return refuse(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is unknown");
     if (entries_[parent].flags & kInvalid) {
       return refuse(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is invalid");

@@ -6,9 +6,9 @@
 // tip into it: see sim/race.h), while a ChainState owns a tree of its own and adds the best
 // chain and the UTXO ledger on top.
 //
-// Cost: one Entry (72 bytes) and one 8-byte index slot per block; lookups are one probe in
-// the common case; MTP walks 11 parent links; nBits for a child is computed once per block,
-// when the block enters the tree (a retarget walks one period, once per period).
+// Cost: one Entry (120 bytes) and one or two 8-byte index slots per block; lookups are one probe in
+// the common case; the median time past and the nBits a child needs are computed once per
+// block, when it enters the tree (11 parent links; a retarget walks one period).
 #pragma once
 
 #include <array>
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "powlab/block.h"
+#include "powlab/huge_pages.h"
 #include "powlab/params.h"
 #include "powlab/tx.h"
 #include "powlab/u256.h"
@@ -126,7 +127,8 @@ class BlockTree {
   static constexpr std::uint8_t kHasChild = 2;  // some block in the tree names this one as parent
 
   struct Entry {
-    BlockPtr block;               // null for the anchor
+    BlockPtr block;               // null for the anchor and for a pruned body (prune_body)
+    Hash256 hash{};
     U256 chainwork;               // cumulative work up to and including this block
     std::int64_t height = 0;
     std::uint32_t parent = npos;
@@ -135,6 +137,7 @@ class BlockTree {
     // nBits a child must carry (the retarget rule), computed when the block enters the tree;
     // kUnknownBits when the period starts before an anchor that does not say when.
     std::uint32_t child_bits = 0;
+    std::int64_t mtp = 0;         // median time past of this block and 10 ancestors: a child must be later
     std::uint8_t flags = 0;
   };
   static constexpr std::uint32_t kUnknownBits = 0;  // never a valid nBits (its target is zero)
@@ -167,7 +170,7 @@ class BlockTree {
   // nBits a child of p must carry; nullopt when the period starts before the anchor and the
   // anchor does not provide its time.
   std::optional<std::uint32_t> bits_after(std::uint32_t p) const;
-  std::int64_t mtp(std::uint32_t p) const;  // median time past of p and its 10 ancestors
+  std::int64_t mtp(std::uint32_t p) const { return entries_[p].mtp; }  // of p and its 10 ancestors
   // What a miner needs to build a child of `parent` (npos: a genesis) at `now`.
   BlockTemplate template_on(std::uint32_t parent, std::int64_t now) const;
   // More work than b, or equal work and earlier in the tree (Core's comparator when the tree
@@ -179,12 +182,19 @@ class BlockTree {
   // ---- changes ----
   // Adds a block that passed the checks above; returns its index.
   std::uint32_t insert(BlockPtr block, std::uint32_t parent, std::int64_t height);
+  // Drops block i's body (its transactions) and keeps its entry: hash, parent, height, work,
+  // time and nBits are all the rules above ever need of an ancestor, so a pruned tree checks
+  // new blocks exactly as before (Bitcoin Core's pruned nodes do the same). For users that
+  // keep no ledger of their own: a ChainState needs bodies to connect and disconnect.
+  void prune_body(std::uint32_t i);
   // Marks i invalid and every descendant with it; returns the descendants newly marked.
   std::vector<std::uint32_t> mark_invalid(std::uint32_t i);
 
   // All checks, then insert: the path of a tree that has no ledger of its own (the race).
   // Refuses duplicates and unknown parents as invalid (this tree keeps no orphans).
-  AcceptResult add(const BlockPtr& block, std::uint32_t* index);
+  // parent_hint: where the caller believes the parent is (a miner knows the tip it built on);
+  // used only if that entry's hash is prev_hash, and it saves a hash-table probe.
+  AcceptResult add(const BlockPtr& block, std::uint32_t* index, std::uint32_t parent_hint = npos);
 
   static AcceptResult refuse(BlockReject r, std::string detail);
 
@@ -195,12 +205,13 @@ class BlockTree {
   };
   void place(std::uint32_t i);
   int mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) const;
+  std::int64_t compute_mtp(std::uint32_t p) const;
 
   ConsensusParams params_;
   TreeOptions options_;
   std::optional<Anchor> anchor_;
-  std::vector<Entry> entries_;  // a child always after its parent
-  std::vector<Slot> slots_;     // open addressing, linear probing
+  std::vector<Entry, HugePageAllocator<Entry>> entries_;  // a child always after its parent
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;     // open addressing, linear probing
 };
 
 }  // namespace powlab
