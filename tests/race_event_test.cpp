@@ -173,6 +173,36 @@ TEST(RaceEvent, RewardsAgreeWithTheLedgersOwnTotals) {
   }
 }
 
+TEST(RaceEvent, EveryNodesViewMatchesTheLedgersOwnForkChoice) {
+  // Short races with the mean delay at half the interval, on a sparse random graph with
+  // exponential latency: forks, reorgs, orphans (a child overtaking its parent on another
+  // path) and, often, an equal-work split at the end. A node in the race is only a tip into
+  // the shared tree; its tip must be the one the ledger's own ChainState picks when fed that
+  // node's blocks in the order the node took them.
+  std::uint64_t reorgs = 0, orphans = 0, splits = 0, races = 0;
+  for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+    RaceConfig c = event_config(miners_from_distribution(12, "equal"), 40, 300000, seed);
+    c.topology = parse_topology("random:4");
+    c.latency = make_latency("exp", 300000);
+    if (!race_topology(c).unreachable().empty()) continue;
+    const RaceRun run = run_race_keep_chains(c);
+    ++races;
+    ASSERT_EQ(run.chains.size(), 12u);
+    ASSERT_EQ(run.tips.size(), 12u);
+    for (std::size_t u = 0; u < run.chains.size(); ++u) {
+      EXPECT_EQ(run.chains[u].tip_hash(), run.tips[u]) << "seed " << seed << " node " << u;
+      EXPECT_EQ(run.chains[u].block_count(), run.result.found + 1) << "seed " << seed << " node " << u;
+    }
+    for (const auto& m : run.result.miners) reorgs += m.reorgs;
+    orphans += run.result.orphans;
+    if (!run.result.nodes_agree) ++splits;
+  }
+  EXPECT_GE(races, 20u);
+  EXPECT_GT(reorgs, 0u);
+  EXPECT_GT(orphans, 0u);
+  EXPECT_GT(splits, 0u);
+}
+
 TEST(RaceEvent, RetargetHoldsTheIntervalWhenHashRateChanges) {
   // The hash rate is four times what the initial nBits expects: the first period is fast,
   // then the lab retarget brings blocks back to T (Bitcoin's off-by-one makes it T*n/(n-1)).

@@ -55,13 +55,6 @@ Hash256 sim_block_id(std::uint64_t seed, std::uint32_t index) {
   return id;
 }
 
-struct BlockRec {
-  BlockPtr block;
-  double time = 0;                 // race seconds when found
-  std::int64_t height = 0;
-  std::uint32_t miner = kNoMiner;  // kNoMiner for genesis
-};
-
 // A block on its way through the network.
 struct Flight {
   std::vector<double> arrival;  // earliest scheduled arrival per node; kNever: none yet
@@ -82,15 +75,17 @@ struct Ev {
   EvKind kind;
 };
 
+// A node's compact view of the shared tree: its best tip, plus what it holds back.
 struct Node {
-  ChainState chain;
-  double hashrate = 0;            // event mode: simulated hashes per second
+  std::uint32_t tip = 0;          // tree index of its best tip
   std::uint32_t gen = 0;          // bumps when a pending find is dropped
   std::uint32_t pending_bits = 0; // nBits the pending find was drawn for
+  double hashrate = 0;            // event mode: simulated hashes per second
   std::uint64_t found = 0;
   std::uint64_t reorgs = 0;
   std::uint64_t max_reorg_depth = 0;
   std::uint64_t hashes = 0;       // live mode
+  std::vector<std::uint32_t> waiting;  // blocks it received before their parent (orphans)
 };
 
 ConsensusParams make_params(const RaceConfig& c) {
@@ -101,25 +96,35 @@ ConsensusParams make_params(const RaceConfig& c) {
   }
 }
 
+TreeOptions tree_options(const RaceConfig& c) {
+  TreeOptions o;
+  // Event mode: skip ONLY the PoW check, for simulated-proof blocks (said in the result).
+  o.validation.accept_simulated_proof = c.mode == RaceMode::event;
+  return o;
+}
+
 class Race {
  public:
-  explicit Race(const RaceConfig& config)
-      : cfg_(config), params_(make_params(config)), rng_(config.seed), topology_(make_topology()) {
-    ChainOptions opts;
-    opts.validation.accept_simulated_proof = cfg_.mode == RaceMode::event;
-    opts.max_orphans = 1000;
-    opts.rewards_only = true;  // a race never spends: no UTXO set, one table insert less per node per block
+  Race(const RaceConfig& config, bool keep_arrivals)
+      : cfg_(config),
+        params_(make_params(config)),
+        rng_(config.seed),
+        topology_(make_topology()),
+        tree_(params_, tree_options(config)),
+        keep_arrivals_(keep_arrivals) {
     const auto shares = hash_shares(cfg_.miners);
-    nodes_.reserve(cfg_.miners.size());
-    for (std::size_t i = 0; i < cfg_.miners.size(); ++i) {
-      // Per-owner tables in every node would dominate memory at 10,000 nodes (each node would
-      // hold a row per miner). The summary walks one best chain instead; live mode (a few
-      // nodes, a per-miner view) and node 0 (the ledger's own totals, for cross-checks) keep them.
-      opts.track_balances = cfg_.mode == RaceMode::live || i == 0;
-      nodes_.push_back(Node{ChainState(params_, opts)});
-      nodes_.back().hashrate = shares[i];
-    }
+    nodes_.resize(cfg_.miners.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i].hashrate = shares[i];
     n_ = static_cast<std::uint32_t>(nodes_.size());
+    if (keep_arrivals_) arrivals_.resize(n_);
+    if (cfg_.mode == RaceMode::event) {
+      const auto expect = static_cast<std::size_t>(std::min<std::uint64_t>(cfg_.blocks + 1, 1u << 26));
+      tree_.reserve(expect);
+      found_at_.reserve(expect);
+      miner_of_.reserve(expect);
+      flight_of_.reserve(expect);
+      paid_.reserve(expect);
+    }
   }
 
   RaceRun run() {
@@ -135,7 +140,8 @@ class Race {
     out.result.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     out.result.cpu_seconds = process_cpu_seconds() - cpu_start;
-    for (Node& n : nodes_) out.chains.push_back(std::move(n.chain));
+    if (keep_arrivals_) out.chains = replay_chains();
+    for (const Node& node : nodes_) out.tips.push_back(tree_.hash_of(node.tip));
     return out;
   }
 
@@ -153,26 +159,43 @@ class Race {
 
   // ---- blocks and relay, shared by both modes ----
 
-  std::uint32_t add_block(BlockPtr block, std::uint32_t miner, double time, std::int64_t height) {
-    const auto index = static_cast<std::uint32_t>(records_.size());
-    if (cfg_.mode == RaceMode::live) live_index_.emplace(block->hash(), index);
-    records_.push_back(BlockRec{std::move(block), time, height, miner});
+  // Into the shared tree, where every rule but (in event mode) PoW is checked, once for all
+  // nodes. Every block here was built by the simulator on a template of the tree itself: a
+  // refusal is a bug (in the race or the ledger), never a statistic.
+  std::uint32_t add_block(const BlockPtr& block, std::uint32_t miner, double time) {
+    tree_.validation().now = unix_now(time) + 1;
+    std::uint32_t index = 0;
+    const AcceptResult a = tree_.add(block, &index, miner == kNoMiner ? BlockTree::npos : nodes_[miner].tip);
+    if (a.status != AcceptStatus::side_branch) {
+      throw std::logic_error("race: the ledger refused a block at height " +
+                             std::to_string(block->txs().empty() ? -1 : block->txs()[0].coinbase_height) + ": " +
+                             std::string(to_string(a.reason)) + " " + a.detail);
+    }
+    if (a.pow_skipped) pow_skipped_ = true;
+    found_at_.push_back(time);
+    miner_of_.push_back(miner);
     flight_of_.push_back(-1);
+    Amount paid = 0;
+    for (const TxOut& out : block->txs().front().outputs) paid += out.amount;
+    paid_.push_back(paid);
     return index;
   }
 
-  std::uint32_t rec_of(const Hash256& hash) const {
-    if (cfg_.mode == RaceMode::live) return live_index_.at(hash);
-    std::uint32_t index = 0;
-    std::memcpy(&index, hash.data() + 16, 4);
-    if (index >= records_.size() || records_[index].block->hash() != hash) {
-      throw std::logic_error("race: a chain state returned a block the simulator never made");
-    }
-    return index;
+  const BlockTree::Entry& entry(std::uint32_t i) const { return tree_[i]; }
+
+  // Every node has the block: its body (the transactions) has been checked, relayed and
+  // counted, and nothing reads it again, so the shared tree prunes it and keeps the entry
+  // (hash, parent, height, work, time, nBits). This is what keeps a million blocks small.
+  // Not when the chains are to be replayed (run_race_keep_chains).
+  void delivered_everywhere(std::uint32_t rec) {
+    if (!keep_arrivals_) tree_.prune_body(rec);
   }
 
   void start_flight(std::uint32_t rec, std::uint32_t source, double t) {
-    if (n_ == 1) return;
+    if (n_ == 1) {
+      delivered_everywhere(rec);
+      return;
+    }
     std::int32_t slot;
     if (!free_flights_.empty()) {
       slot = free_flights_.back();
@@ -238,6 +261,7 @@ class Race {
     if (++f.received == n_) {
       flight_of_[rec] = -1;
       free_flights_.push_back(slot);
+      delivered_everywhere(rec);
     }
     return true;
   }
@@ -247,43 +271,69 @@ class Race {
     return kSimGenesisTime + static_cast<std::int64_t>(t);
   }
 
-  // Node `u` takes block `rec` into its chain state at time `t`.
-  void receive(std::uint32_t u, std::uint32_t rec, double t, bool found_here) {
-    Node& node = nodes_[u];
-    const BlockRec& r = records_[rec];
-    Hash256 old_tip{};
-    if (cfg_.log != nullptr && !node.chain.empty()) old_tip = node.chain.tip_hash();
-    node.chain.validation().now = unix_now(t) + 1;
-    const AcceptResult a = node.chain.accept(r.block);
-    if (!a.ok()) {
-      // Every block here was built by the simulator on a template of the ledger: a refusal is
-      // a bug (in the race or the ledger), never a statistic.
-      throw std::logic_error("race: node " + cfg_.miners[u].name + " refused block at height " +
-                             std::to_string(r.height) + ": " + std::string(to_string(a.reason)) + " " + a.detail);
-    }
-    if (a.pow_skipped) pow_skipped_ = true;
+  // Whether node v has taken block i into its view (delivered, and not waiting on a parent).
+  bool holds(std::uint32_t v, std::uint32_t i) const {
+    const std::int32_t slot = flight_of_[i];
+    if (slot >= 0 && flights_[static_cast<std::size_t>(slot)].got[v] == 0) return false;
+    const auto& w = nodes_[v].waiting;
+    return w.empty() || std::find(w.begin(), w.end(), i) == w.end();
+  }
+
+  // Block i reaches node u at time t (found_here: u mined it).
+  void receive(std::uint32_t u, std::uint32_t i, double t, bool found_here) {
     if (cfg_.log != nullptr) {
-      cfg_.log->write(t, cfg_.miners[u].name, found_here ? EventKind::found : EventKind::received, r.height,
-                      r.block->hash(), r.block->header().prev_hash);
+      cfg_.log->write(t, cfg_.miners[u].name, found_here ? EventKind::found : EventKind::received, entry(i).height,
+                      tree_.hash_of(i), tree_.hash_of(entry(i).parent));
     }
-    if (a.status == AcceptStatus::new_tip && a.reorg()) {
-      ++node.reorgs;
-      node.max_reorg_depth = std::max<std::uint64_t>(node.max_reorg_depth, a.disconnected);
-      if (cfg_.log != nullptr) {
-        cfg_.log->write(t, cfg_.miners[u].name, EventKind::reorg, node.chain.height(), node.chain.tip_hash(), old_tip,
-                        a.disconnected);
+    Node& node = nodes_[u];
+    if (!found_here && !holds(u, entry(i).parent)) {
+      node.waiting.push_back(i);  // an orphan: taken when its parent arrives
+      ++orphans_;
+      return;
+    }
+    adopt(u, i, t, found_here);
+    // Orphans this block unlocked, and those in turn.
+    for (bool more = !node.waiting.empty(); more;) {
+      more = false;
+      for (std::size_t k = 0; k < node.waiting.size(); ++k) {
+        const std::uint32_t w = node.waiting[k];
+        node.waiting.erase(node.waiting.begin() + static_cast<std::ptrdiff_t>(k));
+        if (holds(u, entry(w).parent)) {
+          adopt(u, w, t, false);
+          more = true;
+          break;
+        }
+        node.waiting.insert(node.waiting.begin() + static_cast<std::ptrdiff_t>(k), w);
       }
-      if (cfg_.mode == RaceMode::live) note_recent("reorg at " + cfg_.miners[u].name + ": " +
-                                                   std::to_string(a.disconnected) + " block(s) went stale");
     }
-    if (a.status == AcceptStatus::new_tip && !found_here && cfg_.mode == RaceMode::event) {
-      // A plain extension by this very block, inside a retarget period: the next target is
-      // this block's own, so no lookup is needed to know whether the pending find still holds.
-      const bool plain = a.disconnected == 0 && a.connected == 1 && a.orphans_accepted == 0;
-      const std::int64_t next = r.height + 1;
-      if (plain && next % params_.interval() != 0 && r.block->header().bits == node.pending_bits) return;
-      on_tip_change(u, t);
+  }
+
+  // Node u takes block i (its parent already held): the ledger's fork choice, most work, and
+  // on equal work the tip it saw first stays (Core's comparator; ChainState does the same).
+  void adopt(std::uint32_t u, std::uint32_t i, double t, bool found_here) {
+    Node& node = nodes_[u];
+    if (keep_arrivals_) arrivals_[u].push_back(i);
+    const BlockTree::Entry& e = entry(i);
+    const std::uint32_t old = node.tip;
+    if (!(e.chainwork > entry(old).chainwork)) return;  // a side branch for this node
+    node.tip = i;
+    if (e.parent != old) {
+      const std::uint32_t fork = tree_.fork_point(old, i);
+      const auto depth = static_cast<std::uint64_t>(entry(old).height - entry(fork).height);
+      if (depth > 0) {
+        ++node.reorgs;
+        node.max_reorg_depth = std::max(node.max_reorg_depth, depth);
+        if (cfg_.log != nullptr) {
+          cfg_.log->write(t, cfg_.miners[u].name, EventKind::reorg, e.height, tree_.hash_of(i), tree_.hash_of(old),
+                          static_cast<std::uint32_t>(depth));
+        }
+        if (cfg_.mode == RaceMode::live) {
+          note_recent("reorg at " + cfg_.miners[u].name + ": " + std::to_string(depth) + " block(s) went stale");
+        }
+      }
     }
+    // The pending block time stays valid unless the target changed (memoryless).
+    if (!found_here && cfg_.mode == RaceMode::event && e.child_bits != node.pending_bits) reschedule(u, t);
   }
 
   // ---- event mode ----
@@ -302,54 +352,42 @@ class Race {
     queue_.push(t + rng_.exponential(rate), Ev{u, node.gen, EvKind::find});
   }
 
-  // A new tip: the pending block time stays valid unless the target changed (memoryless).
-  void on_tip_change(std::uint32_t u, double t) {
+  // Drops u's pending find and draws one for the target its tip now requires.
+  void reschedule(std::uint32_t u, double t) {
     if (found_ >= cfg_.blocks) return;
     Node& node = nodes_[u];
-    const std::uint32_t bits = *node.chain.next_bits(node.chain.tip_hash());
-    if (bits == node.pending_bits) return;
-    node.pending_bits = bits;
+    node.pending_bits = entry(node.tip).child_bits;
     ++node.gen;
     schedule_find(u, t);
   }
 
-  void make_genesis_event() {
-    BlockTemplate tmpl;
-    tmpl.height = 0;
-    tmpl.bits = params_.initial_bits;
-    tmpl.time = kSimGenesisTime;
-    tmpl.subsidy = block_subsidy(0, params_);
+  BlockPtr make_genesis(std::int64_t time) const {
+    BlockTemplate tmpl = tree_.template_on(BlockTree::npos, time);
     BlockDraft d = make_block_draft(tmpl, "genesis", {}, 0, 0);
-    const std::uint32_t index = static_cast<std::uint32_t>(records_.size());
-    add_block(Block::make_simulated(d.header, std::move(d.txs), sim_block_id(cfg_.seed, index)), kNoMiner, 0, 0);
-    for (std::uint32_t u = 0; u < n_; ++u) receive_genesis(u);
-  }
-
-  void receive_genesis(std::uint32_t u) {
-    const AcceptResult a = nodes_[u].chain.accept(records_[0].block);
-    if (a.status != AcceptStatus::new_tip) {
-      throw std::logic_error("race: genesis refused: " + std::string(to_string(a.reason)) + " " + a.detail);
-    }
+    return cfg_.mode == RaceMode::event ? Block::make_simulated(d.header, std::move(d.txs), sim_block_id(cfg_.seed, 0))
+                                        : mine_genesis(std::move(d));
   }
 
   void find_block(std::uint32_t u, double t) {
     Node& node = nodes_[u];
-    const BlockTemplate tmpl = node.chain.next_template(unix_now(t));
-    BlockDraft d = make_block_draft(tmpl, cfg_.miners[u].name, {}, 0, 0);
-    const auto index = static_cast<std::uint32_t>(records_.size());
-    const std::uint32_t rec = add_block(Block::make_simulated(d.header, std::move(d.txs), sim_block_id(cfg_.seed, index)),
-                                        u, t, tmpl.height);
+    const BlockTemplate tmpl = tree_.template_on(node.tip, unix_now(t));
+    BlockHeader h;
+    h.version = tmpl.version;
+    h.prev_hash = tmpl.prev_hash;
+    h.time = static_cast<std::uint32_t>(tmpl.time);
+    h.bits = tmpl.bits;
+    std::vector<Transaction> txs;
+    txs.push_back(make_coinbase(tmpl.height, cfg_.miners[u].name, tmpl.subsidy, 0));
+    const auto index = static_cast<std::uint32_t>(tree_.size());
+    const std::uint32_t i =
+        add_block(Block::make_simulated_committed(h, std::move(txs), sim_block_id(cfg_.seed, index)), u, t);
     ++found_;
     ++node.found;
     last_found_time_ = t;
-    start_flight(rec, u, t);
-    receive(u, rec, t, true);
-    relay(u, rec, t);
-    if (found_ < cfg_.blocks) {
-      node.pending_bits = *node.chain.next_bits(node.chain.tip_hash());
-      ++node.gen;
-      schedule_find(u, t);
-    }
+    start_flight(i, u, t);
+    receive(u, i, t, true);
+    relay(u, i, t);
+    reschedule(u, t);
   }
 
   void run_event() {
@@ -357,12 +395,13 @@ class Race {
                              ? cfg_.total_hashrate
                              : work_of(params_.initial_bits) / static_cast<double>(params_.target_spacing);
     for (Node& node : nodes_) node.hashrate *= total;
-    make_genesis_event();
-    queue_.reserve(4 * n_);
+    add_block(make_genesis(kSimGenesisTime), kNoMiner, 0);
     for (std::uint32_t u = 0; u < n_; ++u) {
-      nodes_[u].pending_bits = *nodes_[u].chain.next_bits(nodes_[u].chain.tip_hash());
+      if (keep_arrivals_) arrivals_[u].push_back(0);
+      nodes_[u].pending_bits = entry(0).child_bits;
       schedule_find(u, 0);
     }
+    queue_.reserve(4 * n_);
     while (!queue_.empty()) {
       const auto e = queue_.pop();
       ++events_;
@@ -420,14 +459,8 @@ class Race {
     }
   }
 
-  void mine_live_genesis() {
-    BlockTemplate tmpl;
-    tmpl.height = 0;
-    tmpl.bits = params_.initial_bits;
-    tmpl.time = static_cast<std::int64_t>(std::time(nullptr));
-    tmpl.subsidy = block_subsidy(0, params_);
-    BlockDraft d = make_block_draft(tmpl, "genesis", {}, 0, 0);
-    const U256 target = decode_compact(tmpl.bits).target;
+  BlockPtr mine_genesis(BlockDraft d) const {
+    const U256 target = decode_compact(d.header.bits).target;
     for (std::uint64_t extranonce = 1;; ++extranonce) {
       SearchRequest req;
       req.header = d.header;
@@ -439,18 +472,16 @@ class Race {
       const SearchResult r = search_nonces(req);
       if (!r.found.empty()) {
         d.header.nonce = r.found.front();
-        break;
+        return Block::make(d.header, std::move(d.txs));
       }
       set_extranonce(d, extranonce);
     }
-    add_block(Block::make(d.header, std::move(d.txs)), kNoMiner, 0, 0);
-    for (std::uint32_t u = 0; u < n_; ++u) receive_genesis(u);
   }
 
   void refresh_work(std::uint32_t u, LiveWork& w) {
-    const ChainState& chain = nodes_[u].chain;
-    if (w.valid && w.draft.header.prev_hash == chain.tip_hash()) return;
-    const BlockTemplate tmpl = chain.next_template(static_cast<std::int64_t>(std::time(nullptr)));
+    const std::uint32_t tip = nodes_[u].tip;
+    if (w.valid && w.draft.header.prev_hash == tree_.hash_of(tip)) return;
+    const BlockTemplate tmpl = tree_.template_on(tip, static_cast<std::int64_t>(std::time(nullptr)));
     w.extranonce = 0;
     w.draft = make_block_draft(tmpl, cfg_.miners[u].name, {}, 0, w.extranonce);
     w.target = decode_compact(tmpl.bits).target;
@@ -464,17 +495,18 @@ class Race {
     v.seconds = now;
     v.found = found_;
     v.target_blocks = cfg_.blocks;
-    v.best_height = nodes_[0].chain.height();
-    v.bits = *nodes_[0].chain.next_bits(nodes_[0].chain.tip_hash());
+    v.best_height = entry(nodes_[0].tip).height;
+    v.bits = entry(nodes_[0].tip).child_bits;
     for (std::uint32_t u = 0; u < n_; ++u) {
       LiveView::Miner m;
       m.name = cfg_.miners[u].name;
       m.hashrate = now > 0 ? static_cast<double>(nodes_[u].hashes) / now : 0;
       m.found = nodes_[u].found;
-      const auto& rewards = nodes_[u].chain.rewards();
-      if (auto it = rewards.find(m.name); it != rewards.end()) {
-        m.blocks = it->second.blocks;
-        m.rewards = it->second.subsidy + it->second.fees;
+      // Its own node's best chain (live chains are short: a walk per view is nothing).
+      for (std::uint32_t i = nodes_[u].tip; i != BlockTree::npos; i = entry(i).parent) {
+        if (miner_of_[i] != u) continue;
+        ++m.blocks;
+        m.rewards += paid_[i];
       }
       v.miners.push_back(std::move(m));
     }
@@ -483,7 +515,10 @@ class Race {
   }
 
   void run_live() {
-    mine_live_genesis();
+    add_block(make_genesis(static_cast<std::int64_t>(std::time(nullptr))), kNoMiner, 0);
+    if (keep_arrivals_) {
+      for (auto& a : arrivals_) a.push_back(0);
+    }
     const auto shares = hash_shares(cfg_.miners);
     const double max_share = *std::max_element(shares.begin(), shares.end());
     // Nonces per round: a 64th of a block's expected work, so the round order barely matters,
@@ -521,21 +556,17 @@ class Race {
         if (!r.found.empty()) {
           BlockHeader h = w.draft.header;
           h.nonce = r.found.front();
-          BlockPtr block = Block::make(h, w.draft.txs);
-          // Re-checked in full before it counts (search re-checks too; a block is never
-          // trusted on one path's word).
-          if (check_proof_of_work(block->hash(), h.bits, params_.pow_limit) != PowStatus::ok) {
-            throw std::logic_error("race: search reported a nonce that fails the proof-of-work check");
-          }
+          // The shared tree checks it in full, real proof of work included (search re-checks
+          // too; a block is never trusted on one path's word).
           const double t = wall(start);
           const std::int64_t height = w.draft.txs.front().coinbase_height;
-          const std::uint32_t rec = add_block(std::move(block), u, t, height);
+          const std::uint32_t rec = add_block(Block::make(h, w.draft.txs), u, t);
           ++found_;
           ++nodes_[u].found;
           last_found_time_ = t;
           char line[160];
           std::snprintf(line, sizeof line, "#%lld %s %.16s...", static_cast<long long>(height),
-                        cfg_.miners[u].name.c_str(), hash_to_display(records_[rec].block->hash()).c_str());
+                        cfg_.miners[u].name.c_str(), hash_to_display(tree_.hash_of(rec)).c_str());
           note_recent(line);
           start_flight(rec, u, t);
           receive(u, rec, t, true);
@@ -567,6 +598,29 @@ class Race {
     emit_view(wall(start));
   }
 
+  // Every node's view replayed into a ChainState of its own, in the order the node took the
+  // blocks: the ledger's full fork choice and validation, independent of the shared tree.
+  std::vector<ChainState> replay_chains() const {
+    ChainOptions opts;
+    opts.validation.accept_simulated_proof = cfg_.mode == RaceMode::event;
+    opts.rewards_only = true;  // a race never spends
+    opts.max_orphans = 0;      // a node takes a block only after its parent
+    std::vector<ChainState> out;
+    out.reserve(n_);
+    for (std::uint32_t u = 0; u < n_; ++u) {
+      ChainState chain(params_, opts);
+      for (const std::uint32_t i : arrivals_[u]) {
+        const AcceptResult a = chain.accept(entry(i).block);
+        if (!a.ok()) {
+          throw std::logic_error("race: replaying node " + cfg_.miners[u].name + ": " + std::string(to_string(a.reason)) +
+                                 " " + a.detail);
+        }
+      }
+      out.push_back(std::move(chain));
+    }
+    return out;
+  }
+
   // ---- the summary ----
 
   RaceResult summarize() {
@@ -578,6 +632,7 @@ class Race {
     res.delay = cfg_.latency.mean;
     res.events = events_;
     res.messages = messages_;
+    res.orphans = orphans_;
     res.pow_skipped = pow_skipped_;
     res.notes = notes_;
     res.found = found_;
@@ -587,29 +642,31 @@ class Race {
     // after the drain unless the race ended on an equal-work split.
     std::uint32_t ref = 0;
     for (std::uint32_t u = 1; u < n_; ++u) {
-      if (nodes_[u].chain.tip_work() > nodes_[ref].chain.tip_work()) ref = u;
+      if (entry(nodes_[u].tip).chainwork > entry(nodes_[ref].tip).chainwork) ref = u;
     }
-    const ChainState& best = nodes_[ref].chain;
+    const std::uint32_t best_tip = nodes_[ref].tip;
     for (std::uint32_t u = 0; u < n_; ++u) {
-      if (nodes_[u].chain.tip_hash() != best.tip_hash()) res.nodes_agree = false;
+      if (nodes_[u].tip != best_tip) res.nodes_agree = false;
     }
     const auto shares = hash_shares(cfg_.miners);
     std::vector<std::uint64_t> on_best(n_, 0);
     std::vector<Amount> rewards(n_, 0);
-    const std::int64_t height = best.height();
+    const std::int64_t height = entry(best_tip).height;
     const std::int64_t interval = params_.interval();
+    std::vector<std::uint32_t> chain(static_cast<std::size_t>(height + 1));
+    for (std::uint32_t i = best_tip; i != BlockTree::npos; i = entry(i).parent) {
+      chain[static_cast<std::size_t>(entry(i).height)] = i;
+    }
     std::vector<DifficultySample> samples;
     for (std::int64_t h = 0; h <= height; ++h) {
-      const BlockPtr b = best.block_at(h);
-      const BlockRec& r = records_[rec_of(b->hash())];
-      if (r.miner != kNoMiner) {
-        ++on_best[r.miner];
-        for (const TxOut& out : b->txs().front().outputs) rewards[r.miner] += out.amount;
+      const std::uint32_t i = chain[static_cast<std::size_t>(h)];
+      if (miner_of_[i] != kNoMiner) {
+        ++on_best[miner_of_[i]];
+        rewards[miner_of_[i]] += paid_[i];
       }
-      if (h % interval == 0) {
-        samples.push_back({h, b->header().bits, difficulty(b->header().bits), r.time});
-      }
-      if (h == height) res.mean_interval = height > 0 ? r.time / static_cast<double>(height) : 0;
+      const std::uint32_t bits = entry(i).bits;
+      if (h % interval == 0) samples.push_back({h, bits, difficulty(bits), found_at_[i]});
+      if (h == height) res.mean_interval = height > 0 ? found_at_[i] / static_cast<double>(height) : 0;
     }
     const std::size_t stride = (samples.size() + 199) / 200;
     for (std::size_t i = 0; i < samples.size(); i += std::max<std::size_t>(1, stride)) {
@@ -658,16 +715,21 @@ class Race {
   Topology topology_;
   std::vector<Node> nodes_;
   std::uint32_t n_ = 0;
-  std::vector<BlockRec> records_;
-  std::vector<std::int32_t> flight_of_;  // record -> flight slot, -1 when delivered everywhere
+  BlockTree tree_;                       // every block, shared by all nodes; index = block record
+  std::vector<double> found_at_;         // per block: race seconds when found
+  std::vector<std::uint32_t> miner_of_;  // per block: who found it (kNoMiner: genesis)
+  std::vector<std::int32_t> flight_of_;  // per block: flight slot, -1 when delivered everywhere
+  std::vector<Amount> paid_;             // per block: what its coinbase pays
   std::vector<Flight> flights_;
   std::vector<std::int32_t> free_flights_;
   EventQueue<Ev> queue_;
   std::unordered_map<std::uint32_t, double> work_cache_;
-  std::unordered_map<Hash256, std::uint32_t, Hash256Hasher> live_index_;
+  bool keep_arrivals_ = false;
+  std::vector<std::vector<std::uint32_t>> arrivals_;  // per node, blocks in the order taken (tests)
   std::uint64_t found_ = 0;
   std::uint64_t events_ = 0;
   std::uint64_t messages_ = 0;
+  std::uint64_t orphans_ = 0;
   double last_found_time_ = 0;
   bool pow_skipped_ = false;
   std::vector<std::string> notes_;
@@ -693,9 +755,11 @@ void validate_config(const RaceConfig& c) {
   make_params(c);
 }
 
-RaceRun run_race_keep_chains(const RaceConfig& config) {
+namespace {
+
+RaceRun run_checked(const RaceConfig& config, bool keep_chains) {
   validate_config(config);
-  Race race(config);
+  Race race(config, keep_chains);
   if (config.mode == RaceMode::live) {
     race.live_rate_ = measure_hash_rate(config.threads, config.kernel, 0.05);
     RaceRun run = race.run();
@@ -709,7 +773,11 @@ RaceRun run_race_keep_chains(const RaceConfig& config) {
   return race.run();
 }
 
-RaceResult run_race(const RaceConfig& config) { return run_race_keep_chains(config).result; }
+}  // namespace
+
+RaceRun run_race_keep_chains(const RaceConfig& config) { return run_checked(config, true); }
+
+RaceResult run_race(const RaceConfig& config) { return run_checked(config, false).result; }
 
 Topology race_topology(const RaceConfig& config) {
   Rng rng(config.seed);  // the same first draws as Race's own stream

@@ -110,6 +110,7 @@ struct RaceResult {
   std::vector<DifficultySample> difficulty;  // at every retarget on the best chain (thinned to <= 200)
   std::uint64_t events = 0;          // events processed (event mode), deliveries (live)
   std::uint64_t messages = 0;        // block messages sent between nodes
+  std::uint64_t orphans = 0;         // blocks a node received before their parent (held until it came)
   bool nodes_agree = true;           // every node ended on the same best tip
   bool pow_skipped = false;          // event mode: PoW was not checked (simulated proof)
   std::string topology;
@@ -148,9 +149,13 @@ Topology race_topology(const RaceConfig& config);
 
 // After a race, every node's chain for inspection (tests: full re-validation of live blocks).
 // Same as run_race, but also hands back the nodes' chain states.
+// Every node's view is replayed into a ChainState of its own, in the order that node took
+// the blocks: the ledger's full fork choice, independent of the shared tree, so tests can hold
+// the two to the same answer (tips[u] == chains[u].tip_hash()).
 struct RaceRun {
   RaceResult result;
   std::vector<ChainState> chains;  // one per node, in miner order
+  std::vector<Hash256> tips;       // each node's best tip in the race itself
 };
 RaceRun run_race_keep_chains(const RaceConfig& config);
 
