@@ -110,6 +110,38 @@ std::vector<std::uint32_t> Topology::hops_from(std::uint32_t source) const {
   return hops;
 }
 
+void Topology::flood_order(std::uint32_t source, std::vector<std::uint32_t>& order,
+                           std::vector<std::uint32_t>& layer_end, std::vector<std::uint8_t>& seen) const {
+  order.clear();
+  layer_end.clear();
+  if (mesh_) {
+    for (std::uint32_t v = 0; v < nodes_; ++v) {
+      if (v != source) order.push_back(v);
+    }
+    if (!order.empty()) layer_end.push_back(static_cast<std::uint32_t>(order.size()));
+    return;
+  }
+  seen[source] = 1;
+  auto expand = [&](std::uint32_t u) {
+    for (std::uint64_t i = offsets_[u]; i < offsets_[u + 1]; ++i) {
+      const std::uint32_t v = adjacency_[i];
+      if (seen[v] == 0) {
+        seen[v] = 1;
+        order.push_back(v);
+      }
+    }
+  };
+  expand(source);
+  for (std::size_t begin = 0; begin < order.size();) {
+    const std::size_t end = order.size();
+    layer_end.push_back(static_cast<std::uint32_t>(end));
+    for (std::size_t k = begin; k < end; ++k) expand(order[k]);
+    begin = end;
+  }
+  seen[source] = 0;
+  for (const std::uint32_t v : order) seen[v] = 0;
+}
+
 std::vector<std::uint32_t> Topology::unreachable() const {
   std::vector<std::uint32_t> out;
   if (nodes_ == 0) return out;

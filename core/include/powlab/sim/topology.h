@@ -55,6 +55,14 @@ class Topology {
   // Hop counts from `source` by breadth-first search (UINT32_MAX where unreachable).
   std::vector<std::uint32_t> hops_from(std::uint32_t source) const;
 
+  // How a flood from `source` reaches the other nodes when every link has the same latency:
+  // breadth-first, each node's neighbours in increasing order (the order in which relaying
+  // message by message reaches them). order[layer_end[k-1] .. layer_end[k]) are the nodes
+  // k+1 hops away, all reached at the same instant. `seen` is scratch of size() bytes, all
+  // zero on entry and again on return.
+  void flood_order(std::uint32_t source, std::vector<std::uint32_t>& order, std::vector<std::uint32_t>& layer_end,
+                   std::vector<std::uint8_t>& seen) const;
+
  private:
   std::uint32_t nodes_ = 0;
   bool mesh_ = false;
