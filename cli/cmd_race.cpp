@@ -177,10 +177,11 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
             << "lab network: target interval " << r.params.target_spacing << " s, retarget every "
             << r.params.interval() << " blocks, halving every " << r.params.halving_interval << " blocks\n";
   if (r.pow_skipped) {
-    std::cout << "proof of work: SIMULATED. Event mode never hashes headers; every node skipped only the PoW check\n"
-                 "               (all other block rules were checked by each node's chain state)\n";
+    std::cout << "proof of work: SIMULATED. Event mode never hashes headers; only the PoW check was skipped\n"
+                 "               (every other block rule was checked, once per block, in the block tree all\n"
+                 "               nodes share)\n";
   } else {
-    std::cout << "proof of work: real, checked by every node\n";
+    std::cout << "proof of work: real, checked once per block in the block tree all nodes share\n";
   }
   std::cout << '\n'
             << pad("miner", 12) << pad("power", 10, true) << pad("hash share", 12, true) << pad("found", 10, true)

@@ -354,6 +354,10 @@ std::uint32_t BlockTree::insert(BlockPtr block, std::uint32_t parent, std::int64
 
 void BlockTree::prune_body(std::uint32_t i) { entries_[i].block.reset(); }
 
+void BlockTree::prefetch(const Hash256& hash) const {
+  if (!slots_.empty()) __builtin_prefetch(&slots_[Hash256Hasher{}(hash) & (slots_.size() - 1)], 1);
+}
+
 std::vector<std::uint32_t> BlockTree::mark_invalid(std::uint32_t i) {
   entries_[i].flags |= kInvalid;
   std::vector<std::uint32_t> marked;
@@ -370,9 +374,7 @@ std::vector<std::uint32_t> BlockTree::mark_invalid(std::uint32_t i) {
 
 AcceptResult BlockTree::add(const BlockPtr& block, std::uint32_t* index, std::uint32_t parent_hint) {
   if (!block) throw std::invalid_argument("add: null block");
-  // The block will most likely be inserted: fetch its index slot now, so the cache miss
-  // overlaps the checks below.
-  if (!slots_.empty()) __builtin_prefetch(&slots_[Hash256Hasher{}(block->hash()) & (slots_.size() - 1)], 1);
+  prefetch(block->hash());  // the block will most likely be inserted
   const BlockHeader& h = block->header();
   std::uint32_t parent = npos;
   std::int64_t height = 0;

@@ -397,6 +397,9 @@ class Race {
 
   void find_block(std::uint32_t u, double t) {
     Node& node = nodes_[u];
+    const auto index = static_cast<std::uint32_t>(tree_.size());
+    const Hash256 id = sim_block_id(cfg_.seed, index);
+    tree_.prefetch(id);
     const BlockTemplate tmpl = tree_.template_on(node.tip, unix_now(t));
     BlockHeader h;
     h.version = tmpl.version;
@@ -405,9 +408,7 @@ class Race {
     h.bits = tmpl.bits;
     std::vector<Transaction> txs;
     txs.push_back(make_coinbase(tmpl.height, cfg_.miners[u].name, tmpl.subsidy, 0));
-    const auto index = static_cast<std::uint32_t>(tree_.size());
-    const std::uint32_t i =
-        add_block(Block::make_simulated_committed(h, std::move(txs), sim_block_id(cfg_.seed, index)), u, t);
+    const std::uint32_t i = add_block(Block::make_simulated_committed(h, std::move(txs), id), u, t);
     ++found_;
     ++node.found;
     last_found_time_ = t;

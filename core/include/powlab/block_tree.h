@@ -187,6 +187,9 @@ class BlockTree {
   // new blocks exactly as before (Bitcoin Core's pruned nodes do the same). For users that
   // keep no ledger of their own: a ChainState needs bodies to connect and disconnect.
   void prune_body(std::uint32_t i);
+  // Starts fetching the index slot a block with this hash would take: a caller that knows a
+  // block's hash before it has built the block lets that cache miss overlap the building.
+  void prefetch(const Hash256& hash) const;
   // Marks i invalid and every descendant with it; returns the descendants newly marked.
   std::vector<std::uint32_t> mark_invalid(std::uint32_t i);
 
