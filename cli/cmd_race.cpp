@@ -151,6 +151,8 @@ nlohmann::json to_json(const sim::RaceResult& r) {
           {"stale_rate", finite_or_zero(r.stale_rate)},
           {"stale_rate_formula", finite_or_zero(r.stale_rate_formula)},
           {"stale_rate_simple", finite_or_zero(r.stale_rate_simple)},
+          {"stale_rate_paths", finite_or_zero(r.stale_rate_paths)},
+          {"path_delay_seconds", finite_or_zero(r.path_delay)},
           {"delay_seconds", finite_or_zero(r.delay)},
           {"formula_interval", finite_or_zero(r.formula_interval)},
           {"mean_interval", finite_or_zero(r.mean_interval)},
@@ -206,8 +208,12 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
             << " s, T = " << fixed(r.formula_interval, 3) << " s:  1-e^(-d/T) = " << fixed(100 * r.stale_rate_simple, 3)
             << "%,  sum a_i(1-e^(-(1-a_i)d/T)) = " << fixed(100 * r.stale_rate_formula, 3) << "%\n";
   if (r.topology != "mesh") {
-    std::cout << "  (the formulas assume every block reaches everyone after d; over " << r.topology
-              << " a block takes several hops, so expect more)\n";
+    std::cout << "  over " << r.topology << " a block takes several hops; with each pair's path delay (hops x d, "
+              << "power-weighted mean " << fixed(r.path_delay, 3) << " s) the per-miner formula gives "
+              << fixed(100 * r.stale_rate_paths, 3) << "%";
+    if (r.path_origins < r.miners.size()) std::cout << " (from " << r.path_origins << " origins sampled by power)";
+    if (r.latency.rfind("fixed", 0) != 0) std::cout << " (d: the mean; relays can beat a drawn latency)";
+    std::cout << '\n';
   }
   std::cout << "mean block interval: " << fixed(r.mean_interval, 3) << " s (target " << r.params.target_spacing
             << " s)\n";

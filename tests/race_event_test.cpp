@@ -70,6 +70,23 @@ TEST(RaceEvent, StaleRateAtOneThirtiethMatchesThePerMinerFormula) {
   EXPECT_EQ(stale_sum, r.stale);
 }
 
+TEST(RaceEvent, StaleRateOverManyHopsMatchesThePathFormula) {
+  // 100 equal miners on random:4 (blocks take several hops), d = 10 s, T = 600 s. The mesh
+  // formula is off by the mean hop count; the per-miner formula with path delays is not.
+  RaceConfig c = event_config(miners_from_distribution(100, "equal"), 60000, 10000, 5);
+  c.topology = parse_topology("random:4");
+  const RaceResult r = run_race(c);
+  EXPECT_EQ(r.path_origins, 100u);
+  EXPECT_GT(r.path_delay, 2 * r.delay);  // several hops on average
+  EXPECT_GT(r.stale, 1000u);
+  EXPECT_NEAR(r.stale_rate, r.stale_rate_paths, 0.10 * r.stale_rate_paths) << "stale " << r.stale << " of " << r.found;
+  EXPECT_GT(r.stale_rate, 1.5 * r.stale_rate_formula);
+  // On a mesh the two formulas are one.
+  const RaceResult m = run_race(event_config(miners_from_distribution(10, "equal"), 100, 10000, 5));
+  EXPECT_EQ(m.stale_rate_paths, m.stale_rate_formula);
+  EXPECT_EQ(m.path_delay, m.delay);
+}
+
 TEST(RaceEvent, ZeroDelayGivesZeroStale) {
   for (const char* topology : {"mesh", "random:3"}) {
     RaceConfig c = event_config(miners_from_distribution(12, "zipf:1.2"), 20000, 0, 99);

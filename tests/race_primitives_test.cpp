@@ -96,6 +96,15 @@ TEST(RaceStats, StaleFormulas) {
   const std::vector<double> two{0.75, 0.25};
   EXPECT_NEAR(stale_rate_per_miner(two, 2, 10),
               0.75 * (1 - std::exp(-0.25 * 0.2)) + 0.25 * (1 - std::exp(-0.75 * 0.2)), 1e-15);
+  // Path delays: equal delays give the per-miner formula back...
+  const std::vector<double> exposure(10, 0.9 * 1.0);
+  EXPECT_NEAR(stale_rate_paths(ten, exposure, 30), stale_rate_per_miner(ten, 1, 30), 1e-15);
+  // ...and a line a - b - c with 1 s links: a reaches b in 1 s and c in 2 s.
+  const std::vector<double> line{0.5, 0.3, 0.2};
+  const std::vector<double> x{0.3 * 1 + 0.2 * 2, 0.5 * 1 + 0.2 * 1, 0.5 * 2 + 0.3 * 1};
+  EXPECT_NEAR(stale_rate_paths(line, x, 10),
+              0.5 * (1 - std::exp(-0.7 / 10)) + 0.3 * (1 - std::exp(-0.7 / 10)) + 0.2 * (1 - std::exp(-1.3 / 10)), 1e-15);
+  EXPECT_EQ(stale_rate_paths(line, x, 0), 0.0);  // no interval: no NaN
 }
 
 TEST(RaceMiners, ParsesAndComputesShares) {

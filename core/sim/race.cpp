@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <limits>
+#include <numeric>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -139,11 +140,13 @@ class Race {
     } else {
       run_live();
     }
+    // The race itself, not the summary (the path formula alone runs a BFS per miner).
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    const double cpu = process_cpu_seconds() - cpu_start;
     RaceRun out;
     out.result = summarize();
-    out.result.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    out.result.cpu_seconds = process_cpu_seconds() - cpu_start;
+    out.result.wall_seconds = wall;
+    out.result.cpu_seconds = cpu;
     if (keep_arrivals_) out.chains = replay_chains();
     for (const Node& node : nodes_) out.tips.push_back(tree_.hash_of(node.tip));
     return out;
@@ -216,7 +219,7 @@ class Race {
     f.received = 1;
     flight_of_[rec] = slot;
     if (cfg_.latency.kind == LatencySpec::Kind::fixed) {
-      plan_flood(source, f);
+      plan_flood(source, f.order, f.layer_end);
       if (!f.layer_end.empty()) queue_.push(t + cfg_.latency.mean, Ev{0, rec, EvKind::layer});
       messages_ += f.order.size();  // one message reaches each node; relays never beat it
       return;
@@ -236,21 +239,21 @@ class Race {
     std::vector<std::uint16_t> order;
     std::vector<std::uint32_t> layer_end;
   };
-  void plan_flood(std::uint32_t source, Flight& f) {
+  void plan_flood(std::uint32_t source, std::vector<std::uint32_t>& order, std::vector<std::uint32_t>& layer_end) {
     const bool cacheable = !topology_.is_mesh() && n_ <= 65536;
     if (cacheable && flood_cache_.empty()) flood_cache_.resize(n_);
     if (cacheable && !flood_cache_[source].layer_end.empty()) {
       const FloodPlan& plan = flood_cache_[source];
-      f.order.assign(plan.order.begin(), plan.order.end());
-      f.layer_end = plan.layer_end;
+      order.assign(plan.order.begin(), plan.order.end());
+      layer_end = plan.layer_end;
       return;
     }
-    topology_.flood_order(source, f.order, f.layer_end, flood_seen_);
-    const std::size_t bytes = f.order.size() * 2 + f.layer_end.size() * 4;
+    topology_.flood_order(source, order, layer_end, flood_seen_);
+    const std::size_t bytes = order.size() * 2 + layer_end.size() * 4;
     if (cacheable && flood_cache_bytes_ + bytes <= kFloodCacheBytes) {
       FloodPlan& plan = flood_cache_[source];
-      plan.order.assign(f.order.begin(), f.order.end());
-      plan.layer_end = f.layer_end;
+      plan.order.assign(order.begin(), order.end());
+      plan.layer_end = layer_end;
       flood_cache_bytes_ += bytes;
     }
   }
@@ -662,6 +665,65 @@ class Race {
 
   // ---- the summary ----
 
+  // The per-miner formula with each pair's path delay (RaceResult::stale_rate_paths): the
+  // exposure of miner i is d * sum_j a_j hops(i, j), from one BFS per origin.
+  void path_formula(const std::vector<double>& shares, RaceResult& res) {
+    const double d = cfg_.latency.mean;
+    if (topology_.is_mesh() || n_ == 1) {
+      res.stale_rate_paths = res.stale_rate_formula;
+      res.path_delay = d;
+      res.path_origins = n_;
+      return;
+    }
+    std::vector<std::uint32_t> origins;
+    constexpr std::uint32_t kExact = 10000, kSample = 1000;
+    if (n_ <= kExact) {
+      origins.resize(n_);
+      for (std::uint32_t i = 0; i < n_; ++i) origins[i] = i;
+    } else {
+      // Sampled by power (with replacement), on a stream of its own: the race is unchanged.
+      Rng pick(cfg_.seed ^ 0x70617468ull);
+      std::vector<double> cumulative(shares.size());
+      std::partial_sum(shares.begin(), shares.end(), cumulative.begin());
+      for (std::uint32_t k = 0; k < kSample; ++k) {
+        const double u = pick.uniform01() * cumulative.back();
+        const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
+        origins.push_back(static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(it - cumulative.begin(), n_ - 1)));
+      }
+    }
+    std::vector<std::uint32_t> order, layer_end;
+    double weighted = 0, weight = 0, sum_f = 0, sum_x = 0;
+    std::vector<double> a_o, x_o;
+    for (const std::uint32_t i : origins) {
+      plan_flood(i, order, layer_end);
+      double x = 0;
+      std::uint32_t begin = 0;
+      for (std::size_t k = 0; k < layer_end.size(); ++k) {
+        double layer = 0;
+        for (std::uint32_t j = begin; j < layer_end[k]; ++j) layer += shares[order[j]];
+        x += static_cast<double>(k + 1) * d * layer;
+        begin = layer_end[k];
+      }
+      a_o.push_back(shares[i]);
+      x_o.push_back(x);
+      sum_x += x;
+      sum_f += -std::expm1(-x / res.formula_interval);
+      weighted += shares[i] * x;
+      weight += shares[i] * (1 - shares[i]);
+    }
+    res.path_origins = origins.size();
+    if (n_ <= kExact) {
+      res.stale_rate_paths = stale_rate_paths(a_o, x_o, res.formula_interval);
+      res.path_delay = weight > 0 ? weighted / weight : 0;
+    } else {
+      // Origins drawn with probability a_i: plain means estimate the a_i-weighted sums.
+      res.stale_rate_paths = res.formula_interval > 0 ? sum_f / static_cast<double>(origins.size()) : 0;
+      double mean_a = 0;
+      for (const double a : a_o) mean_a += 1 - a;
+      res.path_delay = mean_a > 0 ? sum_x / mean_a : 0;
+    }
+  }
+
   RaceResult summarize() {
     RaceResult res;
     res.mode = cfg_.mode;
@@ -720,6 +782,7 @@ class Race {
     res.formula_interval = res.found > 0 ? res.seconds / static_cast<double>(res.found) : 0;
     res.stale_rate_simple = stale_rate_simple(res.delay, res.formula_interval);
     res.stale_rate_formula = stale_rate_per_miner(shares, res.delay, res.formula_interval);
+    path_formula(shares, res);
     res.chi_square = chi_square_test(on_best, shares);
     for (std::uint32_t u = 0; u < n_; ++u) {
       MinerOutcome m;

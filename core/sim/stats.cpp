@@ -80,6 +80,15 @@ double stale_rate_simple(double delay, double interval) {
   return -std::expm1(-delay / interval);
 }
 
+double stale_rate_paths(std::span<const double> shares, std::span<const double> exposure, double interval) {
+  if (!(interval > 0) || shares.size() != exposure.size()) return 0.0;
+  double s = 0;
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    if (exposure[i] >= 0) s += shares[i] * -std::expm1(-exposure[i] / interval);
+  }
+  return s;
+}
+
 double stale_rate_per_miner(std::span<const double> shares, double delay, double interval) {
   if (!(interval > 0) || !(delay >= 0)) return 0.0;
   double s = 0;

@@ -1,25 +1,32 @@
-// The mining race: nodes of unequal hash power, each a miner with its own chain state (the
-// ledger's ChainState, not a re-implementation), linked by a topology with latency. Blocks
+// The mining race: nodes of unequal hash power linked by a topology with latency. Blocks
 // travel hop by hop; forks resolve by most work; every node mines on its own best tip.
+//
+// The ledger, not a re-implementation: every block enters one BlockTree (block_tree.h) that
+// all nodes share, where the ledger's rules check it once (each node would reach the same
+// verdict, since validity depends only on the block and its ancestors). A node is a compact
+// view of that tree: its best tip, chosen by the ledger's rule (strictly more work wins, on
+// equal work the tip seen first stays), plus the orphans it holds back until their parent
+// reaches it. run_race_keep_chains replays every node's blocks into a ChainState of its own
+// and tests hold the two to the same tip.
 //
 // Two ways to find blocks, on the same nodes, relay and ledger:
 //   event  Each miner's next block time is drawn from an exponential distribution with
 //          rate = hashrate / expected hashes per block at the target its tip requires
 //          (work_from_target). The block is a real Block whose header is never hashed: it is
-//          marked as simulated proof, and the chain state skips only the PoW check for it
+//          marked as simulated proof, and the tree skips only the PoW check for it
 //          (AcceptResult::pow_skipped). Deterministic for a seed.
 //   live   Every miner really hashes with search_nonces, in slices whose sizes follow the
 //          miners' powers (time-slicing one machine), on lab-network difficulty. Blocks carry
-//          real proof of work and every node validates it.
+//          real proof of work, checked by the tree.
 //
 // Cost model of event mode (what makes 10,000 nodes and a million blocks possible):
-//   - a block is made once and shared (BlockPtr) by every node that holds it;
-//   - the event queue is a binary heap of 32-byte events;
-//   - relay is earliest-arrival flooding: a node forwards a block once, on first receipt, and
-//     a message is scheduled only if it would arrive before the copy already on its way, so
-//     arrival times equal full flooding's while duplicates are never sent; when no link can
-//     beat the arrivals already scheduled (a fixed-latency mesh after the first hop), a
-//     receiver forwards nothing at all;
+//   - a block is made once, checked once and shared; its body is pruned once every node has
+//     it (the tree keeps its entry: hash, parent, height, work, time, nBits);
+//   - a node is ~80 bytes, whatever the chain's length;
+//   - fixed latency: a flood reaches the nodes k hops away at one instant, so a block costs
+//     one event per hop, delivered in a BFS order cached by origin;
+//   - drawn latency (exp, uniform): earliest-arrival flooding, one event per message that
+//     could still arrive first, and never a duplicate;
 //   - a miner's pending block time stays valid across tip changes (the exponential is
 //     memoryless) unless its target changes, so a tip change costs no heap operation.
 #pragma once
@@ -101,11 +108,18 @@ struct RaceResult {
   double stale_rate_simple = 0;      // 1 - e^(-d/T)
   double stale_rate_formula = 0;     // sum a_i (1 - e^(-(1 - a_i) d/T))
   double delay = 0;                  // d: mean link latency in seconds
+  // Multi-hop topologies: the per-miner formula with each pair's path delay (hop count x d,
+  // stale_rate_paths), and the power-weighted mean of those delays. On a mesh: the formula
+  // above and d. Computed from every miner up to 10,000 nodes, else from 1,000 sampled by power
+  // (path_origins says how many).
+  double stale_rate_paths = 0;
+  double path_delay = 0;
+  std::uint64_t path_origins = 0;
   double formula_interval = 0;       // T used in the formulas: observed time per found block
   double mean_interval = 0;          // race time per best-chain block
   double seconds = 0;                // race time (simulated or wall) until the last block
-  double wall_seconds = 0;           // how long the run took
-  double cpu_seconds = 0;            // process CPU time the run took (blocks per CPU-second)
+  double wall_seconds = 0;           // how long the race took (the summary after it not counted)
+  double cpu_seconds = 0;            // process CPU time the race took (blocks per CPU-second)
   ChiSquareResult chi_square;        // best-chain blocks per miner vs hash share
   std::vector<DifficultySample> difficulty;  // at every retarget on the best chain (thinned to <= 200)
   std::uint64_t events = 0;          // events processed (event mode), deliveries (live)

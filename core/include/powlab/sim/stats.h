@@ -31,4 +31,10 @@ double stale_rate_simple(double delay, double interval);
 // (1 - a_i), so the stale rate is sum_i a_i (1 - e^(-(1 - a_i) d / T)). Shares must sum to 1.
 double stale_rate_per_miner(std::span<const double> shares, double delay, double interval);
 
+// The same when a block needs different times to reach different miners (several hops):
+// miner i's block goes stale unless nobody else finds one before hearing of it, so the rate is
+// sum_i a_i (1 - e^(-x_i / T)) with exposure x_i = sum_{j != i} a_j d_ij, d_ij the delay from i
+// to j. With d_ij = d for all pairs this is stale_rate_per_miner.
+double stale_rate_paths(std::span<const double> shares, std::span<const double> exposure, double interval);
+
 }  // namespace powlab::sim
