@@ -131,7 +131,7 @@ namespace {
 // (a coinbase's txid and the second half of every sha256d take this path).
 void one_block(const std::uint8_t* data, std::size_t len, std::uint32_t state[8]) {
   std::uint8_t block[64] = {};
-  std::memcpy(block, data, len);
+  if (len != 0) std::memcpy(block, data, len);  // an empty span may carry a null pointer
   block[len] = 0x80;
   const std::uint64_t bits = static_cast<std::uint64_t>(len) * 8;
   for (int i = 0; i < 8; ++i) block[56 + i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
