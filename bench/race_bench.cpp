@@ -19,6 +19,17 @@ namespace {
 using namespace powlab;
 using namespace powlab::sim;
 
+// Bitcoin's interval, retarget, halving and difficulty-1 nBits.
+LabOptions mainnet_timing() {
+  LabOptions lab;
+  lab.spacing = 600;
+  lab.retarget_interval = 2016;
+  lab.halving_interval = 210000;
+  lab.initial_bits = 0x1d00ffff;
+  lab.pow_limit_bits = 0x1d00ffff;
+  return lab;
+}
+
 RaceConfig bench_config(std::uint32_t nodes, std::uint64_t blocks, const char* topology, double delay_ms) {
   RaceConfig c;
   c.mode = RaceMode::event;
@@ -26,11 +37,7 @@ RaceConfig bench_config(std::uint32_t nodes, std::uint64_t blocks, const char* t
   c.blocks = blocks;
   c.topology = parse_topology(topology);
   c.latency = make_latency("fixed", delay_ms);
-  c.lab.spacing = 600;
-  c.lab.retarget_interval = 2016;
-  c.lab.halving_interval = 210000;
-  c.lab.initial_bits = 0x1d00ffff;
-  c.lab.pow_limit_bits = 0x1d00ffff;
+  c.lab = mainnet_timing();
   return c;
 }
 
@@ -104,13 +111,7 @@ BENCHMARK(BM_EventQueue)->Arg(16)->Arg(1024)->Arg(100000);
 // One node's ChainState accepting a chain of simulated-proof blocks (the ledger's part of
 // every delivery): the floor under the race's cost per node per block.
 void BM_ChainAcceptExtension(benchmark::State& state) {
-  LabOptions lab;
-  lab.spacing = 600;
-  lab.retarget_interval = 2016;
-  lab.halving_interval = 210000;
-  lab.initial_bits = 0x1d00ffff;
-  lab.pow_limit_bits = 0x1d00ffff;
-  const ConsensusParams params = lab_network(lab);
+  const ConsensusParams params = lab_network(mainnet_timing());
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   // Build the blocks once, on a builder chain.
   ChainOptions opts;
@@ -150,13 +151,7 @@ BENCHMARK(BM_ChainAcceptExtension)->Arg(100000)->Unit(benchmark::kMillisecond);
 // the tip (coinbase, txid, Merkle root), check it against every rule but PoW, insert it, and
 // prune its body. The floor under the race's cost per block.
 void BM_TreeBuildAndAdd(benchmark::State& state) {
-  LabOptions lab;
-  lab.spacing = 600;
-  lab.retarget_interval = 2016;
-  lab.halving_interval = 210000;
-  lab.initial_bits = 0x1d00ffff;
-  lab.pow_limit_bits = 0x1d00ffff;
-  const ConsensusParams params = lab_network(lab);
+  const ConsensusParams params = lab_network(mainnet_timing());
   const auto n = static_cast<std::uint32_t>(state.range(0));
   TreeOptions opts;
   opts.validation.accept_simulated_proof = true;
