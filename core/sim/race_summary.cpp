@@ -1,0 +1,178 @@
+// The race's summary: shares against the hash shares, the stale rate against its formulas,
+// the difficulty over time, and (for tests) every node's chain replayed into a ChainState.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "powlab/target.h"
+#include "race_engine.h"
+
+namespace powlab::sim::detail {
+
+// Every node's view replayed into a ChainState of its own, in the order the node took the
+// blocks: the ledger's full fork choice and validation, independent of the shared tree.
+std::vector<ChainState> Race::replay_chains() const {
+  ChainOptions opts;
+  opts.validation.accept_simulated_proof = cfg_.mode == RaceMode::event;
+  opts.rewards_only = true;  // a race never spends
+  opts.max_orphans = 0;      // a node takes a block only after its parent
+  std::vector<ChainState> out;
+  out.reserve(n_);
+  for (std::uint32_t u = 0; u < n_; ++u) {
+    ChainState chain(params_, opts);
+    for (const std::uint32_t i : arrivals_[u]) {
+      const AcceptResult a = chain.accept(entry(i).block);
+      if (!a.ok()) {
+        throw std::logic_error("race: replaying node " + cfg_.miners[u].name + ": " + std::string(to_string(a.reason)) +
+                               " " + a.detail);
+      }
+    }
+    out.push_back(std::move(chain));
+  }
+  return out;
+}
+
+// The per-miner formula with each pair's path delay (RaceResult::stale_rate_paths): the
+// exposure of miner i is d * sum_j a_j hops(i, j), from one BFS per origin.
+void Race::path_formula(const std::vector<double>& shares, RaceResult& res) {
+  const double d = cfg_.latency.mean;
+  if (topology_.is_mesh() || n_ == 1) {
+    res.stale_rate_paths = res.stale_rate_formula;
+    res.path_delay = d;
+    res.path_origins = n_;
+    return;
+  }
+  std::vector<std::uint32_t> origins;
+  constexpr std::uint32_t kExact = 10000, kSample = 1000;
+  if (n_ <= kExact) {
+    origins.resize(n_);
+    for (std::uint32_t i = 0; i < n_; ++i) origins[i] = i;
+  } else {
+    // Sampled by power (with replacement), on a stream of its own: the race is unchanged.
+    Rng pick(cfg_.seed ^ 0x70617468ull);
+    std::vector<double> cumulative(shares.size());
+    std::partial_sum(shares.begin(), shares.end(), cumulative.begin());
+    for (std::uint32_t k = 0; k < kSample; ++k) {
+      const double u = pick.uniform01() * cumulative.back();
+      const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
+      origins.push_back(static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(it - cumulative.begin(), n_ - 1)));
+    }
+  }
+  std::vector<std::uint32_t> order, layer_end;
+  double weighted = 0, weight = 0, sum_f = 0, sum_x = 0;
+  std::vector<double> a_o, x_o;
+  for (const std::uint32_t i : origins) {
+    plan_flood(i, order, layer_end);
+    double x = 0;
+    std::uint32_t begin = 0;
+    for (std::size_t k = 0; k < layer_end.size(); ++k) {
+      double layer = 0;
+      for (std::uint32_t j = begin; j < layer_end[k]; ++j) layer += shares[order[j]];
+      x += static_cast<double>(k + 1) * d * layer;
+      begin = layer_end[k];
+    }
+    a_o.push_back(shares[i]);
+    x_o.push_back(x);
+    sum_x += x;
+    sum_f += -std::expm1(-x / res.formula_interval);
+    weighted += shares[i] * x;
+    weight += shares[i] * (1 - shares[i]);
+  }
+  res.path_origins = origins.size();
+  if (n_ <= kExact) {
+    res.stale_rate_paths = stale_rate_paths(a_o, x_o, res.formula_interval);
+    res.path_delay = weight > 0 ? weighted / weight : 0;
+  } else {
+    // Origins drawn with probability a_i: plain means estimate the a_i-weighted sums.
+    res.stale_rate_paths = res.formula_interval > 0 ? sum_f / static_cast<double>(origins.size()) : 0;
+    double mean_a = 0;
+    for (const double a : a_o) mean_a += 1 - a;
+    res.path_delay = mean_a > 0 ? sum_x / mean_a : 0;
+  }
+}
+
+RaceResult Race::summarize() {
+  RaceResult res;
+  res.mode = cfg_.mode;
+  res.params = params_;
+  res.topology = to_string(cfg_.topology);
+  res.latency = to_string(cfg_.latency);
+  res.delay = cfg_.latency.mean;
+  res.events = events_;
+  res.messages = messages_;
+  res.orphans = orphans_;
+  res.pow_skipped = pow_skipped_;
+  res.notes = notes_;
+  res.found = found_;
+  res.seconds = last_found_time_;
+
+  // The reference view: the most-work tip (ties: the lowest node), which every node shares
+  // after the drain unless the race ended on an equal-work split.
+  std::uint32_t ref = 0;
+  for (std::uint32_t u = 1; u < n_; ++u) {
+    if (entry(nodes_[u].tip).chainwork > entry(nodes_[ref].tip).chainwork) ref = u;
+  }
+  const std::uint32_t best_tip = nodes_[ref].tip;
+  for (std::uint32_t u = 0; u < n_; ++u) {
+    if (nodes_[u].tip != best_tip) res.nodes_agree = false;
+  }
+  const auto shares = hash_shares(cfg_.miners);
+  std::vector<std::uint64_t> on_best(n_, 0);
+  std::vector<Amount> rewards(n_, 0);
+  const std::int64_t height = entry(best_tip).height;
+  const std::int64_t interval = params_.interval();
+  std::vector<std::uint32_t> chain(static_cast<std::size_t>(height + 1));
+  for (std::uint32_t i = best_tip; i != BlockTree::npos; i = entry(i).parent) {
+    chain[static_cast<std::size_t>(entry(i).height)] = i;
+  }
+  std::vector<DifficultySample> samples;
+  for (std::int64_t h = 0; h <= height; ++h) {
+    const std::uint32_t i = chain[static_cast<std::size_t>(h)];
+    if (miner_of_[i] != kNoMiner) {
+      ++on_best[miner_of_[i]];
+      rewards[miner_of_[i]] += paid_[i];
+    }
+    const std::uint32_t bits = entry(i).bits;
+    if (h % interval == 0) samples.push_back({h, bits, difficulty(bits), found_at_[i]});
+    if (h == height) res.mean_interval = height > 0 ? found_at_[i] / static_cast<double>(height) : 0;
+  }
+  const std::size_t stride = (samples.size() + 199) / 200;
+  for (std::size_t i = 0; i < samples.size(); i += std::max<std::size_t>(1, stride)) {
+    res.difficulty.push_back(samples[i]);
+  }
+  if (!samples.empty() && (res.difficulty.empty() || res.difficulty.back().height != samples.back().height)) {
+    res.difficulty.push_back(samples.back());
+  }
+  res.best_blocks = static_cast<std::uint64_t>(std::max<std::int64_t>(0, height));
+  res.stale = res.found - std::min(res.found, res.best_blocks);
+  res.stale_rate = res.found > 0 ? static_cast<double>(res.stale) / static_cast<double>(res.found) : 0;
+  res.formula_interval = res.found > 0 ? res.seconds / static_cast<double>(res.found) : 0;
+  res.stale_rate_simple = stale_rate_simple(res.delay, res.formula_interval);
+  res.stale_rate_formula = stale_rate_per_miner(shares, res.delay, res.formula_interval);
+  path_formula(shares, res);
+  res.chi_square = chi_square_test(on_best, shares);
+  for (std::uint32_t u = 0; u < n_; ++u) {
+    MinerOutcome m;
+    m.name = cfg_.miners[u].name;
+    m.power = cfg_.miners[u].power;
+    m.expected_share = shares[u];
+    m.found = nodes_[u].found;
+    m.blocks = on_best[u];
+    m.stale = m.found - std::min(m.found, m.blocks);
+    m.share = res.best_blocks > 0 ? static_cast<double>(m.blocks) / static_cast<double>(res.best_blocks) : 0;
+    m.rewards = rewards[u];
+    m.reorgs = nodes_[u].reorgs;
+    m.max_reorg_depth = nodes_[u].max_reorg_depth;
+    m.hashes = nodes_[u].hashes;
+    if (cfg_.mode == RaceMode::live) {
+      m.hashrate = res.seconds > 0 ? static_cast<double>(m.hashes) / res.seconds : 0;
+    } else {
+      m.hashrate = nodes_[u].hashrate;
+    }
+    res.miners.push_back(std::move(m));
+  }
+  return res;
+}
+
+}  // namespace powlab::sim::detail
