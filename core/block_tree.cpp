@@ -149,7 +149,8 @@ int BlockTree::mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) co
   while (p != npos && n < span) {
     if (p == 0 && anchor_) {
       // The anchor: its recent_times stand for itself and the blocks before it.
-      for (auto it = anchor_->recent_times.rbegin(); it != anchor_->recent_times.rend() && n < span; ++it) out[static_cast<std::size_t>(n++)] = *it;
+      const auto& times = anchor_->recent_times;
+      for (auto it = times.rbegin(); it != times.rend() && n < span; ++it) out[static_cast<std::size_t>(n++)] = *it;
       break;
     }
     out[static_cast<std::size_t>(n++)] = entries_[p].time;
@@ -163,13 +164,14 @@ std::int64_t BlockTree::compute_mtp(std::uint32_t p) const {
   const int n = mtp_window(p, w);
   if (n == 0) return std::numeric_limits<std::int64_t>::min();
   // Core GetMedianTimePast: sorted[size / 2]. An insertion sort: at most 11 values.
-  for (int i = 1; i < n; ++i) {
-    const std::int64_t v = w[static_cast<std::size_t>(i)];
-    int j = i;
-    for (; j > 0 && w[static_cast<std::size_t>(j - 1)] > v; --j) w[static_cast<std::size_t>(j)] = w[static_cast<std::size_t>(j - 1)];
-    w[static_cast<std::size_t>(j)] = v;
+  const auto count = static_cast<std::size_t>(n);
+  for (std::size_t i = 1; i < count; ++i) {
+    const std::int64_t v = w[i];
+    std::size_t j = i;
+    for (; j > 0 && w[j - 1] > v; --j) w[j] = w[j - 1];
+    w[j] = v;
   }
-  return w[static_cast<std::size_t>(n / 2)];
+  return w[count / 2];
 }
 
 std::optional<std::uint32_t> BlockTree::bits_after(std::uint32_t p) const {
@@ -280,8 +282,9 @@ std::optional<AcceptResult> BlockTree::check_contextual(const Block& b, std::uin
 std::optional<AcceptResult> BlockTree::check_coinbase_only(const Block& b, std::int64_t height) const {
   if (options_.headers_only) return std::nullopt;
   if (b.txs().size() > 1) {
-    AcceptResult r = refuse(BlockReject::bad_tx, "transaction 1: transfers need the UTXO set (this ledger keeps rewards only)");
-    r.tx_error = TxError{TxReject::missing_input, "transfers need the UTXO set (this ledger keeps rewards only)"};
+    const std::string why = "transfers need the UTXO set (this ledger keeps rewards only)";
+    AcceptResult r = refuse(BlockReject::bad_tx, "transaction 1: " + why);
+    r.tx_error = TxError{TxReject::missing_input, why};
     r.tx_index = 1;
     return r;
   }
@@ -290,7 +293,8 @@ std::optional<AcceptResult> BlockTree::check_coinbase_only(const Block& b, std::
   const Amount subsidy = block_subsidy(height, params_);
   if (paid > subsidy) {
     return refuse(BlockReject::bad_coinbase_amount,
-                  "coinbase pays " + format_coins_fixed(paid) + ", more than subsidy " + format_coins_fixed(subsidy) + " + fees 0");
+                  "coinbase pays " + format_coins_fixed(paid) + ", more than subsidy " + format_coins_fixed(subsidy) +
+                      " + fees 0");
   }
   return std::nullopt;
 }
@@ -383,7 +387,9 @@ AcceptResult BlockTree::add(const BlockPtr& block, std::uint32_t* index, std::ui
   } else {
     const bool hinted = parent_hint < entries_.size() && hash_of(parent_hint) == h.prev_hash;
     parent = hinted ? parent_hint : find(h.prev_hash);
-    if (parent == npos) return refuse(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is unknown");
+    if (parent == npos) {
+      return refuse(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is unknown");
+    }
     if (entries_[parent].flags & kInvalid) {
       return refuse(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is invalid");
     }

@@ -137,7 +137,7 @@ class BlockTree {
     // nBits a child must carry (the retarget rule), computed when the block enters the tree;
     // kUnknownBits when the period starts before an anchor that does not say when.
     std::uint32_t child_bits = 0;
-    std::int64_t mtp = 0;         // median time past of this block and 10 ancestors: a child must be later
+    std::int64_t mtp = 0;         // median time past of this block and 10 ancestors (a child's floor)
     std::uint8_t flags = 0;
   };
   static constexpr std::uint32_t kUnknownBits = 0;  // never a valid nBits (its target is zero)
@@ -194,7 +194,9 @@ class BlockTree {
   std::vector<std::uint32_t> mark_invalid(std::uint32_t i);
 
   // All checks, then insert: the path of a tree that has no ledger of its own (the race).
-  // Refuses duplicates and unknown parents as invalid (this tree keeps no orphans).
+  // A block already in the tree comes back as `duplicate`; an unknown parent is refused
+  // (this tree keeps no orphans). A block that passes is `side_branch`: the tree has no
+  // best chain, its user keeps the tips.
   // parent_hint: where the caller believes the parent is (a miner knows the tip it built on);
   // used only if that entry's hash is prev_hash, and it saves a hash-table probe.
   AcceptResult add(const BlockPtr& block, std::uint32_t* index, std::uint32_t parent_hint = npos);
