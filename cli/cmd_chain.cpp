@@ -128,7 +128,7 @@ int run_show(const ChainCliOptions& o) {
       blocks.push_back({{"height", h},
                         {"hash", hash_to_display(b->hash())},
                         {"time", b->header().time},
-                        {"bits", bits_to_string(b->header().bits)},
+                        {"bits", bits_hex(b->header().bits)},
                         {"nonce", b->header().nonce},
                         {"version", b->header().version},
                         {"miner", miner_of(*b)},
@@ -157,11 +157,11 @@ int run_show(const ChainCliOptions& o) {
   } else {
     const ConsensusParams& p = c.params();
     std::cout << "network " << p.name << ": " << p.target_spacing << " s blocks, retarget every " << p.interval()
-              << ", halving every " << p.halving_interval << ", powLimit " << bits_to_string(p.pow_limit_bits) << '\n';
+              << ", halving every " << p.halving_interval << ", powLimit " << bits_hex(p.pow_limit_bits) << '\n';
     for (std::int64_t h = 0; h <= c.height(); ++h) {
       const BlockPtr b = c.block_at(h);
       std::cout << "block " << h << "  " << hash_to_display(b->hash()) << "  " << format_utc(b->header().time) << "  "
-                << bits_to_string(b->header().bits) << "  nonce " << b->header().nonce << "  miner " << miner_of(*b)
+                << bits_hex(b->header().bits) << "  nonce " << b->header().nonce << "  miner " << miner_of(*b)
                 << '\n';
       for (std::size_t k = 0; k < b->txs().size(); ++k) std::cout << tx_text(b->txs()[k], b->txids()[k]) << '\n';
     }

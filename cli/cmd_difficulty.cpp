@@ -21,9 +21,9 @@ struct DifficultyOptions {
 int run(const DifficultyOptions& o) {
   const std::uint32_t bits = parse_bits(o.bits);
   const CompactTarget t = decode_compact(bits);
-  if (t.negative) throw UsageError(bits_to_string(bits) + " is invalid: negative (sign bit 0x00800000 set)");
-  if (t.overflow) throw UsageError(bits_to_string(bits) + " is invalid: the target overflows 256 bits");
-  if (t.target.is_zero()) throw UsageError(bits_to_string(bits) + " is invalid: the target is zero");
+  if (t.negative) throw UsageError(bits_hex(bits) + " is invalid: negative (sign bit 0x00800000 set)");
+  if (t.overflow) throw UsageError(bits_hex(bits) + " is invalid: the target overflows 256 bits");
+  if (t.target.is_zero()) throw UsageError(bits_hex(bits) + " is invalid: the target is zero");
 
   const ConsensusParams& net = mainnet();
   const U256 work = work_from_target(t.target);
@@ -36,7 +36,7 @@ int run(const DifficultyOptions& o) {
   }
 
   if (o.json) {
-    nlohmann::json j = {{"bits", bits_to_string(bits)},
+    nlohmann::json j = {{"bits", bits_hex(bits)},
                         {"target", t.target.to_hex()},
                         {"difficulty", difficulty(bits)},
                         {"work", work.to_hex()},
@@ -44,14 +44,14 @@ int run(const DifficultyOptions& o) {
                         {"above_mainnet_pow_limit", above_limit},
                         {"next_bits", nullptr}};
     if (next) {
-      j["next_bits"] = bits_to_string(*next);
+      j["next_bits"] = bits_hex(*next);
       j["timespan"] = *o.timespan;
       j["clamped_timespan"] = clamped;
     }
     print_json(j);
     return kExitOk;
   }
-  std::cout << "bits             " << bits_to_string(bits) << '\n'
+  std::cout << "bits             " << bits_hex(bits) << '\n'
             << "target           " << t.target.to_hex() << '\n'
             << "difficulty       " << difficulty(bits) << '\n'
             << "work             " << work.to_hex() << '\n'
@@ -61,7 +61,7 @@ int run(const DifficultyOptions& o) {
     std::cout << "timespan         " << *o.timespan << " s";
     if (clamped != *o.timespan) std::cout << " (clamped to " << clamped << " s)";
     std::cout << " for " << net.interval() << " blocks (target " << net.target_timespan << " s)\n"
-              << "next bits        " << bits_to_string(*next) << "  difficulty " << difficulty(*next)
+              << "next bits        " << bits_hex(*next) << "  difficulty " << difficulty(*next)
               << " (mainnet retarget rule)\n";
   }
   return kExitOk;

@@ -31,7 +31,7 @@ int run(const HeaderOptions& o) {
                 {"prev_hash", hash_to_display(h.prev_hash)},
                 {"merkle_root", hash_to_display(h.merkle_root)},
                 {"time", h.time},
-                {"bits", bits_to_string(h.bits)},
+                {"bits", bits_hex(h.bits)},
                 {"nonce", h.nonce},
                 {"target", target.target.to_hex()},
                 {"difficulty", difficulty(h.bits)},
@@ -46,7 +46,7 @@ int run(const HeaderOptions& o) {
               << "prev_hash    " << hash_to_display(h.prev_hash) << '\n'
               << "merkle_root  " << hash_to_display(h.merkle_root) << '\n'
               << "time         " << h.time << " (" << format_utc(h.time) << ")\n"
-              << "bits         " << bits_to_string(h.bits) << '\n'
+              << "bits         " << bits_hex(h.bits) << '\n'
               << "nonce        " << h.nonce << '\n'
               << "target       " << target.target.to_hex() << '\n'
               << "difficulty   " << difficulty(h.bits) << '\n'

@@ -101,7 +101,7 @@ ConsensusParams new_network(const MineOptions& o) {
     if (o.bits || o.zeros) {
       const std::uint32_t b = o.bits ? parse_bits(*o.bits) : bits_for_leading_zeros(*o.zeros);
       if (b != p.initial_bits) {
-        throw UsageError("mainnet's genesis nBits is fixed at 0x1d00ffff (got " + bits_to_string(b) +
+        throw UsageError("mainnet's genesis nBits is fixed at 0x1d00ffff (got " + bits_hex(b) +
                          "); use --network lab for another difficulty");
       }
     }
@@ -166,9 +166,9 @@ int run(const MineOptions& o) {
       const std::uint32_t want = o.bits ? parse_bits(*o.bits) : bits_for_leading_zeros(*o.zeros);
       const std::uint32_t next = chain->next_template(now()).bits;
       if (want != next) {
-        throw UsageError("the chain's next block must carry nBits " + bits_to_string(next) +
+        throw UsageError("the chain's next block must carry nBits " + bits_hex(next) +
                          " (its retarget rule); --bits/--zeros set the difficulty only when creating a chain (got " +
-                         bits_to_string(want) + ")");
+                         bits_hex(want) + ")");
       }
     }
   } else {
@@ -198,7 +198,7 @@ int run(const MineOptions& o) {
     const BlockTemplate t = chain->next_template(now());
     std::cout << "mining " << o.blocks << " block" << (o.blocks == 1 ? "" : "s") << " on " << params.name
               << (o.chain.empty() ? " (in memory)" : " into " + o.chain) << ", next height " << t.height
-              << ", nBits " << bits_to_string(t.bits) << " (~" << format_big(block_work(t.bits).to_double())
+              << ", nBits " << bits_hex(t.bits) << " (~" << format_big(block_work(t.bits).to_double())
               << " hashes per block)";
     if (o.throttle < 1) std::cout << ", throttle " << o.throttle;
     std::cout << std::endl;  // flushed: a watcher sees mining has begun
@@ -312,7 +312,7 @@ int run(const MineOptions& o) {
                           {"extranonce", m.extranonce},
                           {"version", m.block->header().version},
                           {"time", m.block->header().time},
-                          {"bits", bits_to_string(m.block->header().bits)},
+                          {"bits", bits_hex(m.block->header().bits)},
                           {"hashes", m.hashes},
                           {"seconds", m.seconds},
                           {"hashes_per_second", hps},

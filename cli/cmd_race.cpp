@@ -72,12 +72,6 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
-std::string coins(Amount a) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%lld.%08lld", static_cast<long long>(a / kCoin), static_cast<long long>(a % kCoin));
-  return buf;
-}
-
 std::string pad(const std::string& s, std::size_t width, bool right = false) {
   if (s.size() >= width) return s;
   return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');
@@ -105,12 +99,12 @@ class LiveScreen {
     };
     line("live race  " + fixed(v.seconds, 1) + " s   blocks " + std::to_string(v.found) + "/" +
          std::to_string(v.target_blocks) + "   height " + std::to_string(v.best_height) + "   nBits " +
-         bits_to_string(v.bits));
+         bits_hex(v.bits));
     line(pad("miner", 12) + pad("H/s", 12, true) + pad("found", 8, true) + pad("on chain", 10, true) +
          pad("rewards", 18, true));
     for (const auto& m : v.miners) {
       line(pad(m.name, 12) + pad(fixed(m.hashrate, 0), 12, true) + pad(std::to_string(m.found), 8, true) +
-           pad(std::to_string(m.blocks), 10, true) + pad(coins(m.rewards), 18, true));
+           pad(std::to_string(m.blocks), 10, true) + pad(format_coins_fixed(m.rewards), 18, true));
     }
     line("recent blocks and forks:");
     for (std::size_t i = 0; i < 8; ++i) line(i < v.recent.size() ? "  " + v.recent[i] : "");
@@ -139,7 +133,7 @@ nlohmann::json to_json(const sim::RaceResult& r) {
   nlohmann::json difficulty = nlohmann::json::array();
   for (const auto& d : r.difficulty) {
     difficulty.push_back({{"height", d.height},
-                          {"bits", bits_to_string(d.bits)},
+                          {"bits", bits_hex(d.bits)},
                           {"difficulty", finite_or_zero(d.difficulty)},
                           {"time", finite_or_zero(d.time)}});
   }
@@ -198,7 +192,7 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
     std::cout << pad(m.name, 12) << pad(fixed(m.power, 3), 10, true) << pad(fixed(m.expected_share, 4), 12, true)
               << pad(std::to_string(m.found), 10, true) << pad(std::to_string(m.blocks), 12, true)
               << pad(std::to_string(m.stale), 8, true) << pad(fixed(m.share, 4), 9, true)
-              << pad(coins(m.rewards), 22, true) << '\n';
+              << pad(format_coins_fixed(m.rewards), 22, true) << '\n';
   }
   std::cout << "\nshare vs hash share: chi-square " << fixed(r.chi_square.statistic, 3) << ", dof " << r.chi_square.dof
             << ", p-value " << general(r.chi_square.p_value)
@@ -223,7 +217,7 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
     for (std::size_t i = 0; i < r.difficulty.size(); i += step) {
       const auto& d = r.difficulty[i];
       char buf[96];
-      std::snprintf(buf, sizeof buf, "\n  %lld: %s %.6g", static_cast<long long>(d.height), bits_to_string(d.bits).c_str(),
+      std::snprintf(buf, sizeof buf, "\n  %lld: %s %.6g", static_cast<long long>(d.height), bits_hex(d.bits).c_str(),
                     finite_or_zero(d.difficulty));
       std::cout << buf;
     }

@@ -31,9 +31,9 @@ U256 target_for(const ScanOptions& o, const BlockHeader& h, std::string& how) {
   }
   const std::uint32_t bits = o.bits.empty() ? h.bits : parse_bits(o.bits);
   const CompactTarget t = decode_compact(bits);
-  how = "nBits " + bits_to_string(bits) + (o.bits.empty() ? " (the header's)" : "");
+  how = "nBits " + bits_hex(bits) + (o.bits.empty() ? " (the header's)" : "");
   if (t.negative || t.overflow || t.target.is_zero()) {
-    throw UsageError("nBits " + bits_to_string(bits) + " is not a usable target (negative, overflowing or zero)");
+    throw UsageError("nBits " + bits_hex(bits) + " is not a usable target (negative, overflowing or zero)");
   }
   return t.target;
 }

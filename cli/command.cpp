@@ -19,8 +19,6 @@ std::uint32_t parse_bits(const std::string& text) {
   return static_cast<std::uint32_t>(std::stoul(digits, nullptr, 16));
 }
 
-std::string bits_to_string(std::uint32_t bits) { return bits_hex(bits); }
-
 std::uint64_t parse_count(const std::string& text, const std::string& what, std::uint64_t max) {
   // Decimal or 0x-hex digits only: no sign, no spaces, no silent wrap (strtoull accepts "-1").
   const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');

@@ -48,7 +48,6 @@ void add_bench(CLI::App& app, Registry& registry);
 // nBits as written everywhere in powlab: "0x" and 1..8 hex digits. Decimal is refused on
 // purpose (486604799 and 0x1d00ffff are the same nBits; guessing between them is a trap).
 std::uint32_t parse_bits(const std::string& text);
-std::string bits_to_string(std::uint32_t bits);  // "0x1d00ffff"
 // A count or index in 0..max, decimal or 0x-hex; anything else (sign, spaces, overflow) is a
 // UsageError naming `what`.
 std::uint64_t parse_count(const std::string& text, const std::string& what, std::uint64_t max);

@@ -21,8 +21,6 @@ namespace {
 
 constexpr std::uint32_t kNone = BlockTree::npos;
 
-std::string coins(Amount a) { return format_coins_fixed(a); }
-
 struct TxFailure {
   TxError error;
   std::size_t index = 0;
@@ -129,7 +127,7 @@ struct ChainState::Impl {
     const Amount out = sum_outputs(tx);
     if (out > in) {
       return TxError{TxReject::outputs_exceed_inputs,
-                     "outputs " + coins(out) + " exceed inputs " + coins(in)};
+                     "outputs " + format_coins_fixed(out) + " exceed inputs " + format_coins_fixed(in)};
     }
     if (fee) *fee = in - out;
     return std::nullopt;
@@ -208,8 +206,8 @@ struct ChainState::Impl {
       if (paid > subsidy + fees) {
         for (std::size_t k = b.txs().size(); k-- > 1;) undo_tx(b.txs()[k], b.txids()[k]);
         return InvalidInfo{BlockReject::bad_coinbase_amount, std::nullopt, 0,
-                           "coinbase pays " + coins(paid) + ", more than subsidy " + coins(subsidy) + " + fees " +
-                               coins(fees)};
+                           "coinbase pays " + format_coins_fixed(paid) + ", more than subsidy " + format_coins_fixed(subsidy) + " + fees " +
+                               format_coins_fixed(fees)};
       }
       if (options.rewards_only) {
         for (const TxOut& o : cb.outputs) credit(o.owner, o.amount);
@@ -614,9 +612,10 @@ Amount ChainState::balance(std::string_view owner) const {
 
 std::size_t ChainState::utxo_count() const { return impl_->unspent; }
 const ConsensusParams& ChainState::params() const { return impl_->params; }
-const ChainOptions& ChainState::options() const {
-  impl_->options.validation = impl_->tree.options().validation;  // validation() edits the tree's copy
-  return impl_->options;
+ChainOptions ChainState::options() const {
+  ChainOptions o = impl_->options;
+  o.validation = impl_->tree.options().validation;  // the tree holds the live copy (validation())
+  return o;
 }
 ValidationOptions& ChainState::validation() { return impl_->tree.validation(); }
 

@@ -151,7 +151,7 @@ class ChainState {
   std::size_t utxo_count() const;
 
   const ConsensusParams& params() const;
-  const ChainOptions& options() const;
+  ChainOptions options() const;  // as constructed, with the current validation()
   ValidationOptions& validation();  // e.g. to advance `now`
 
  private:
