@@ -88,6 +88,33 @@ const char* compress_name() { return choice().name; }
 
 }  // namespace sha256_core
 
+namespace {
+
+// The padding's last 8 bytes: the message length in bits, big-endian.
+void put_length(std::uint8_t out[8], std::uint64_t bytes) {
+  const std::uint64_t bits = bytes * 8;
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
+}
+
+Digest to_digest(const std::uint32_t state[8]) {
+  Digest out;
+  for (int i = 0; i < 8; ++i) sha256_core::store_be32(out.data() + 4 * i, state[i]);
+  return out;
+}
+
+// A message of at most 55 bytes pads into one block: hash it without the streaming object
+// (a coinbase's txid and the second half of every sha256d take this path).
+void one_block(const std::uint8_t* data, std::size_t len, std::uint32_t state[8]) {
+  std::uint8_t block[64] = {};
+  if (len != 0) std::memcpy(block, data, len);  // an empty span may carry a null pointer
+  block[len] = 0x80;
+  put_length(block + 56, len);
+  std::memcpy(state, sha256_core::kInit.data(), 32);
+  sha256_core::compress(state, block, 1);
+}
+
+}  // namespace
+
 void Sha256::reset() {
   std::memcpy(state_, sha256_core::kInit.data(), sizeof state_);
   bytes_ = 0;
@@ -111,41 +138,17 @@ Sha256& Sha256::update(const std::uint8_t* data, std::size_t len) {
 }
 
 Digest Sha256::final() {
-  // Padding: 0x80, zeros to 56 mod 64, then the message length in bits, big-endian.
-  const std::uint64_t bits = bytes_ * 8;
+  // Padding: 0x80, zeros to 56 mod 64, then the message length.
   static constexpr std::uint8_t kPad[64] = {0x80};
+  std::uint8_t len_be[8];
+  put_length(len_be, bytes_);
   const std::size_t used = bytes_ % 64;
   update(kPad, used < 56 ? 56 - used : 120 - used);
-  std::uint8_t len_be[8];
-  for (int i = 0; i < 8; ++i) len_be[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
   update(len_be, 8);
-  Digest out;
-  for (int i = 0; i < 8; ++i) sha256_core::store_be32(out.data() + 4 * i, state_[i]);
+  const Digest out = to_digest(state_);
   reset();
   return out;
 }
-
-namespace {
-
-// A message of at most 55 bytes pads into one block: hash it without the streaming object
-// (a coinbase's txid and the second half of every sha256d take this path).
-void one_block(const std::uint8_t* data, std::size_t len, std::uint32_t state[8]) {
-  std::uint8_t block[64] = {};
-  if (len != 0) std::memcpy(block, data, len);  // an empty span may carry a null pointer
-  block[len] = 0x80;
-  const std::uint64_t bits = static_cast<std::uint64_t>(len) * 8;
-  for (int i = 0; i < 8; ++i) block[56 + i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
-  std::memcpy(state, sha256_core::kInit.data(), 32);
-  sha256_core::compress(state, block, 1);
-}
-
-Digest to_digest(const std::uint32_t state[8]) {
-  Digest out;
-  for (int i = 0; i < 8; ++i) sha256_core::store_be32(out.data() + 4 * i, state[i]);
-  return out;
-}
-
-}  // namespace
 
 Digest sha256(std::span<const std::uint8_t> data) {
   if (data.size() <= 55) {
