@@ -167,13 +167,10 @@ void BM_TreeBuildAndAdd(benchmark::State& state) {
       std::memcpy(id.data() + 8, &i, sizeof i);
       tree.prefetch(id);
       const BlockTemplate t = tree.template_on(tip, 1'700'000'000 + static_cast<std::int64_t>(i) * 600);
-      BlockHeader h;
-      h.prev_hash = t.prev_hash;
-      h.time = static_cast<std::uint32_t>(t.time);
-      h.bits = t.bits;
       std::vector<Transaction> txs;
       txs.push_back(make_coinbase(t.height, "m", t.subsidy, 0));
-      const AcceptResult a = tree.add(Block::make_simulated_committed(h, std::move(txs), id), &tip, tip);
+      const BlockPtr block = Block::make_simulated_committed(template_header(t), std::move(txs), id);
+      const AcceptResult a = tree.add(block, &tip, tip);
       if (a.status != AcceptStatus::side_branch) state.SkipWithError("block refused");
       tree.prune_body(tip);
     }

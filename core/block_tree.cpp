@@ -299,6 +299,15 @@ std::optional<AcceptResult> BlockTree::check_coinbase_only(const Block& b, std::
   return std::nullopt;
 }
 
+BlockHeader template_header(const BlockTemplate& tmpl) {
+  BlockHeader h;
+  h.version = tmpl.version;
+  h.prev_hash = tmpl.prev_hash;
+  h.time = static_cast<std::uint32_t>(tmpl.time);
+  h.bits = tmpl.bits;
+  return h;
+}
+
 BlockTemplate BlockTree::template_on(std::uint32_t parent, std::int64_t now) const {
   BlockTemplate t;
   t.max_time = now + params_.max_future_block_time;

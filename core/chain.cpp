@@ -626,11 +626,7 @@ BlockDraft make_block_draft(const BlockTemplate& tmpl, const std::string& miner,
   d.txs.reserve(txs.size() + 1);
   d.txs.push_back(make_coinbase(tmpl.height, miner, tmpl.subsidy + fees, extranonce));
   for (Transaction& t : txs) d.txs.push_back(std::move(t));
-  d.header.version = tmpl.version;
-  d.header.prev_hash = tmpl.prev_hash;
-  d.header.time = static_cast<std::uint32_t>(tmpl.time);
-  d.header.bits = tmpl.bits;
-  d.header.nonce = 0;
+  d.header = template_header(tmpl);
   set_extranonce(d, extranonce);
   return d;
 }

@@ -138,6 +138,23 @@ std::uint32_t Race::add_block(const BlockPtr& block, std::uint32_t miner, double
 // counted, and nothing reads it again, so the shared tree prunes it and keeps the entry
 // (hash, parent, height, work, time, nBits). This is what keeps a million blocks small.
 // Not when the chains are to be replayed (run_race_keep_chains).
+// Block i, just found by u at t, is counted and starts its way through the network.
+void Race::announce(std::uint32_t u, std::uint32_t i, double t) {
+  ++found_;
+  ++nodes_[u].found;
+  last_found_time_ = t;
+  start_flight(i, u, t);
+  receive(u, i, t, true);
+  relay(u, i, t);
+}
+
+void Race::add_genesis(const BlockPtr& genesis) {
+  add_block(genesis, kNoMiner, 0);
+  if (keep_arrivals_) {
+    for (auto& a : arrivals_) a.push_back(0);
+  }
+}
+
 void Race::delivered_everywhere(std::uint32_t rec) {
   if (!keep_arrivals_) tree_.prune_body(rec);
 }
@@ -154,8 +171,8 @@ void Race::start_flight(std::uint32_t rec, std::uint32_t source, double t) {
   } else {
     slot = static_cast<std::int32_t>(flights_.size());
     flights_.emplace_back();
-    flights_.back().arrival.resize(n_);
     flights_.back().got.resize(n_);
+    if (cfg_.latency.kind != LatencySpec::Kind::fixed) flights_.back().arrival.resize(n_);
   }
   Flight& f = flights_[static_cast<std::size_t>(slot)];
   std::fill(f.got.begin(), f.got.end(), std::uint8_t{0});
@@ -257,19 +274,13 @@ void Race::receive(std::uint32_t u, std::uint32_t i, double t, bool found_here) 
     return;
   }
   adopt(u, i, t, found_here);
-  // Orphans this block unlocked, and those in turn.
-  for (bool more = !node.waiting.empty(); more;) {
-    more = false;
-    for (std::size_t k = 0; k < node.waiting.size(); ++k) {
-      const std::uint32_t w = node.waiting[k];
-      node.waiting.erase(node.waiting.begin() + static_cast<std::ptrdiff_t>(k));
-      if (holds(u, entry(w).parent)) {
-        adopt(u, w, t, false);
-        more = true;
-        break;
-      }
-      node.waiting.insert(node.waiting.begin() + static_cast<std::ptrdiff_t>(k), w);
-    }
+  // Orphans this block unlocked, and those in turn, oldest first.
+  auto ready = [&](std::uint32_t w) { return holds(u, entry(w).parent); };
+  for (auto it = std::find_if(node.waiting.begin(), node.waiting.end(), ready); it != node.waiting.end();
+       it = std::find_if(node.waiting.begin(), node.waiting.end(), ready)) {
+    const std::uint32_t w = *it;
+    node.waiting.erase(it);
+    adopt(u, w, t, false);
   }
 }
 
@@ -337,20 +348,9 @@ void Race::find_block(std::uint32_t u, double t) {
   const Hash256 id = sim_block_id(cfg_.seed, index);
   tree_.prefetch(id);
   const BlockTemplate tmpl = tree_.template_on(node.tip, unix_now(t));
-  BlockHeader h;
-  h.version = tmpl.version;
-  h.prev_hash = tmpl.prev_hash;
-  h.time = static_cast<std::uint32_t>(tmpl.time);
-  h.bits = tmpl.bits;
   std::vector<Transaction> txs;
   txs.push_back(make_coinbase(tmpl.height, cfg_.miners[u].name, tmpl.subsidy, 0));
-  const std::uint32_t i = add_block(Block::make_simulated_committed(h, std::move(txs), id), u, t);
-  ++found_;
-  ++node.found;
-  last_found_time_ = t;
-  start_flight(i, u, t);
-  receive(u, i, t, true);
-  relay(u, i, t);
+  announce(u, add_block(Block::make_simulated_committed(template_header(tmpl), std::move(txs), id), u, t), t);
   reschedule(u, t);
 }
 
@@ -359,9 +359,8 @@ void Race::run_event() {
                            ? cfg_.total_hashrate
                            : work_of(params_.initial_bits) / static_cast<double>(params_.target_spacing);
   for (Node& node : nodes_) node.hashrate *= total;
-  add_block(make_genesis(kSimGenesisTime), kNoMiner, 0);
+  add_genesis(make_genesis(kSimGenesisTime));
   for (std::uint32_t u = 0; u < n_; ++u) {
-    if (keep_arrivals_) arrivals_[u].push_back(0);
     nodes_[u].pending_bits = entry(0).child_bits;
     schedule_find(u, 0);
   }
@@ -389,17 +388,15 @@ void Race::deliver(const Ev& e, double t) {
   // layer: every node e.node + 1 hops from the finder, in flood order.
   const std::uint32_t rec = e.arg;
   const std::uint32_t k = e.node;
-  const auto slot = static_cast<std::size_t>(flight_of_[rec]);
-  const std::uint32_t begin = k == 0 ? 0 : flights_[slot].layer_end[k - 1];
-  const std::uint32_t end = flights_[slot].layer_end[k];
-  for (std::uint32_t idx = begin; idx < end; ++idx) {
-    Flight& f = flights_[slot];  // receive may start no flight, but take no reference across it
+  // receive() never starts a flight, so flights_ does not move under this reference.
+  Flight& f = flights_[static_cast<std::size_t>(flight_of_[rec])];
+  const std::uint32_t begin = k == 0 ? 0 : f.layer_end[k - 1];
+  for (std::uint32_t idx = begin; idx < f.layer_end[k]; ++idx) {
     const std::uint32_t v = f.order[idx];
     f.got[v] = 1;
     ++f.received;
     receive(v, rec, t, false);
   }
-  Flight& f = flights_[slot];
   if (k + 1 < f.layer_end.size()) {
     queue_.push(t + cfg_.latency.mean, Ev{k + 1, rec, EvKind::layer});
   } else {

@@ -12,6 +12,7 @@
 
 #include "powlab/block_tree.h"
 #include "powlab/chain.h"
+#include "powlab/search.h"
 #include "powlab/sim/event_queue.h"
 #include "powlab/sim/race.h"
 #include "powlab/sim/rng.h"
@@ -75,6 +76,8 @@ class Race {
 
   const BlockTree::Entry& entry(std::uint32_t i) const { return tree_[i]; }
 
+  void announce(std::uint32_t u, std::uint32_t i, double t);
+  void add_genesis(const BlockPtr& genesis);
   void delivered_everywhere(std::uint32_t rec);
   void start_flight(std::uint32_t rec, std::uint32_t source, double t);
 
@@ -119,6 +122,7 @@ class Race {
   void note_recent(std::string line);
   double wall(std::chrono::steady_clock::time_point start) const;
   void deliver_due(double now);
+  SearchRequest live_search(const BlockHeader& header, const U256& target) const;
   BlockPtr mine_genesis(BlockDraft d) const;
   void refresh_work(std::uint32_t u, LiveWork& w);
   void emit_view(double now);

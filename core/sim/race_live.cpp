@@ -32,17 +32,22 @@ void Race::deliver_due(double now) {
   }
 }
 
+// A search for the first winning nonce, on the race's threads and kernel.
+SearchRequest Race::live_search(const BlockHeader& header, const U256& target) const {
+  SearchRequest req;
+  req.header = header;
+  req.target = target;
+  req.stop_at_first = true;
+  req.threads = cfg_.threads;
+  req.serial = cfg_.threads == 1;
+  req.kernel = cfg_.kernel;
+  return req;
+}
+
 BlockPtr Race::mine_genesis(BlockDraft d) const {
   const U256 target = decode_compact(d.header.bits).target;
   for (std::uint64_t extranonce = 1;; ++extranonce) {
-    SearchRequest req;
-    req.header = d.header;
-    req.target = target;
-    req.stop_at_first = true;
-    req.threads = cfg_.threads;
-    req.serial = cfg_.threads == 1;
-    req.kernel = cfg_.kernel;
-    const SearchResult r = search_nonces(req);
+    const SearchResult r = search_nonces(live_search(d.header, target));
     if (!r.found.empty()) {
       d.header.nonce = r.found.front();
       return Block::make(d.header, std::move(d.txs));
@@ -88,10 +93,7 @@ void Race::emit_view(double now) {
 }
 
 void Race::run_live() {
-  add_block(make_genesis(static_cast<std::int64_t>(std::time(nullptr))), kNoMiner, 0);
-  if (keep_arrivals_) {
-    for (auto& a : arrivals_) a.push_back(0);
-  }
+  add_genesis(make_genesis(static_cast<std::int64_t>(std::time(nullptr))));
   const auto shares = hash_shares(cfg_.miners);
   const double max_share = *std::max_element(shares.begin(), shares.end());
   // Nonces per round: a 64th of a block's expected work, so the round order barely matters,
@@ -113,15 +115,9 @@ void Race::run_live() {
       deliver_due(wall(start));
       LiveWork& w = work[u];
       refresh_work(u, w);
-      SearchRequest req;
-      req.header = w.draft.header;
-      req.target = w.target;
+      SearchRequest req = live_search(w.draft.header, w.target);
       req.nonce_begin = w.next_nonce;
       req.nonce_end = std::min(kNonceSpace, w.next_nonce + slice[u]);
-      req.stop_at_first = true;
-      req.threads = cfg_.threads;
-      req.serial = cfg_.threads == 1;
-      req.kernel = cfg_.kernel;
       const SearchResult r = search_nonces(req);
       nodes_[u].hashes += r.hashes;
       total_hashes += r.hashes;
@@ -134,16 +130,11 @@ void Race::run_live() {
         const double t = wall(start);
         const std::int64_t height = w.draft.txs.front().coinbase_height;
         const std::uint32_t rec = add_block(Block::make(h, w.draft.txs), u, t);
-        ++found_;
-        ++nodes_[u].found;
-        last_found_time_ = t;
         char line[160];
         std::snprintf(line, sizeof line, "#%lld %s %.16s...", static_cast<long long>(height),
                       cfg_.miners[u].name.c_str(), hash_to_display(tree_.hash_of(rec)).c_str());
         note_recent(line);
-        start_flight(rec, u, t);
-        receive(u, rec, t, true);
-        relay(u, rec, t);
+        announce(u, rec, t);
         w.valid = false;
       } else if (w.next_nonce >= kNonceSpace) {
         set_extranonce(w.draft, ++w.extranonce);

@@ -43,13 +43,17 @@ void Race::path_formula(const std::vector<double>& shares, RaceResult& res) {
     res.path_origins = n_;
     return;
   }
+  // Every miner, each weighted by its share; or, past kExact nodes, kSample origins drawn by
+  // share, each weighted 1/kSample (the plain mean then estimates the share-weighted sum).
   std::vector<std::uint32_t> origins;
+  std::vector<double> weight;
   constexpr std::uint32_t kExact = 10000, kSample = 1000;
   if (n_ <= kExact) {
     origins.resize(n_);
     for (std::uint32_t i = 0; i < n_; ++i) origins[i] = i;
+    weight = shares;
   } else {
-    // Sampled by power (with replacement), on a stream of its own: the race is unchanged.
+    // Sampled with replacement, on a stream of its own: the race is unchanged.
     Rng pick(cfg_.seed ^ 0x70617468ull);
     std::vector<double> cumulative(shares.size());
     std::partial_sum(shares.begin(), shares.end(), cumulative.begin());
@@ -58,11 +62,13 @@ void Race::path_formula(const std::vector<double>& shares, RaceResult& res) {
       const auto it = std::upper_bound(cumulative.begin(), cumulative.end(), u);
       origins.push_back(static_cast<std::uint32_t>(std::min<std::ptrdiff_t>(it - cumulative.begin(), n_ - 1)));
     }
+    weight.assign(kSample, 1.0 / kSample);
   }
   std::vector<std::uint32_t> order, layer_end;
-  double weighted = 0, weight = 0, sum_f = 0, sum_x = 0;
-  std::vector<double> a_o, x_o;
-  for (const std::uint32_t i : origins) {
+  std::vector<double> exposure;
+  double delay_sum = 0, pair_weight = 0;
+  for (std::size_t o = 0; o < origins.size(); ++o) {
+    const std::uint32_t i = origins[o];
     plan_flood(i, order, layer_end);
     double x = 0;
     std::uint32_t begin = 0;
@@ -72,24 +78,13 @@ void Race::path_formula(const std::vector<double>& shares, RaceResult& res) {
       x += static_cast<double>(k + 1) * d * layer;
       begin = layer_end[k];
     }
-    a_o.push_back(shares[i]);
-    x_o.push_back(x);
-    sum_x += x;
-    sum_f += -std::expm1(-x / res.formula_interval);
-    weighted += shares[i] * x;
-    weight += shares[i] * (1 - shares[i]);
+    exposure.push_back(x);
+    delay_sum += weight[o] * x;
+    pair_weight += weight[o] * (1 - shares[i]);
   }
   res.path_origins = origins.size();
-  if (n_ <= kExact) {
-    res.stale_rate_paths = stale_rate_paths(a_o, x_o, res.formula_interval);
-    res.path_delay = weight > 0 ? weighted / weight : 0;
-  } else {
-    // Origins drawn with probability a_i: plain means estimate the a_i-weighted sums.
-    res.stale_rate_paths = res.formula_interval > 0 ? sum_f / static_cast<double>(origins.size()) : 0;
-    double mean_a = 0;
-    for (const double a : a_o) mean_a += 1 - a;
-    res.path_delay = mean_a > 0 ? sum_x / mean_a : 0;
-  }
+  res.stale_rate_paths = stale_rate_paths(weight, exposure, res.formula_interval);
+  res.path_delay = pair_weight > 0 ? delay_sum / pair_weight : 0;
 }
 
 RaceResult Race::summarize() {

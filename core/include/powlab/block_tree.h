@@ -106,6 +106,10 @@ struct BlockTemplate {
   std::int32_t version = 0x20000000;  // BIP9 top bits; BIP320 rolls bits 0x1fffe000
 };
 
+// The header a template describes: version, parent, time and nBits (Merkle root and nonce
+// still zero).
+BlockHeader template_header(const BlockTemplate& tmpl);
+
 // Checks of one transaction that need no chain: outputs present, amounts in range, owners
 // valid, no outpoint spent twice inside it.
 std::optional<TxError> check_tx_context_free(const Transaction& tx);
