@@ -282,21 +282,23 @@ std::optional<AcceptResult> BlockTree::check_contextual(const Block& b, std::uin
 std::optional<AcceptResult> BlockTree::check_coinbase_only(const Block& b, std::int64_t height) const {
   if (options_.headers_only) return std::nullopt;
   if (b.txs().size() > 1) {
-    const std::string why = "transfers need the UTXO set (this ledger keeps rewards only)";
-    AcceptResult r = refuse(BlockReject::bad_tx, "transaction 1: " + why);
-    r.tx_error = TxError{TxReject::missing_input, why};
+    AcceptResult r = refuse(BlockReject::bad_tx, "transaction 1: " + std::string(kRewardsOnlyRefusal));
+    r.tx_error = TxError{TxReject::missing_input, std::string(kRewardsOnlyRefusal)};
     r.tx_index = 1;
     return r;
   }
   Amount paid = 0;
   for (const TxOut& o : b.txs()[0].outputs) paid += o.amount;  // range-checked by check_context_free
-  const Amount subsidy = block_subsidy(height, params_);
-  if (paid > subsidy) {
-    return refuse(BlockReject::bad_coinbase_amount,
-                  "coinbase pays " + format_coins_fixed(paid) + ", more than subsidy " + format_coins_fixed(subsidy) +
-                      " + fees 0");
+  if (auto why = coinbase_overpays(paid, block_subsidy(height, params_), 0)) {
+    return refuse(BlockReject::bad_coinbase_amount, *why);
   }
   return std::nullopt;
+}
+
+std::optional<std::string> coinbase_overpays(Amount paid, Amount subsidy, Amount fees) {
+  if (paid <= subsidy + fees) return std::nullopt;
+  return "coinbase pays " + format_coins_fixed(paid) + ", more than subsidy " + format_coins_fixed(subsidy) +
+         " + fees " + format_coins_fixed(fees);
 }
 
 BlockHeader template_header(const BlockTemplate& tmpl) {

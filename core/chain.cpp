@@ -172,7 +172,7 @@ struct ChainState::Impl {
     };
     for (std::size_t k = 1; k < txs.size(); ++k) {
       if (options.rewards_only) {
-        return TxFailure{{TxReject::missing_input, "transfers need the UTXO set (this chain keeps rewards only)"}, k};
+        return TxFailure{{TxReject::missing_input, std::string(kRewardsOnlyRefusal)}, k};
       }
       Amount fee = 0;
       auto lookup = [&](const OutPoint& o, const Coin** c) { return coin_state(o, c); };
@@ -203,11 +203,9 @@ struct ChainState::Impl {
       const Transaction& cb = b.txs()[0];
       const Amount subsidy = block_subsidy(e.height, params);
       const Amount paid = sum_outputs(cb);
-      if (paid > subsidy + fees) {
+      if (auto why = coinbase_overpays(paid, subsidy, fees)) {
         for (std::size_t k = b.txs().size(); k-- > 1;) undo_tx(b.txs()[k], b.txids()[k]);
-        return InvalidInfo{BlockReject::bad_coinbase_amount, std::nullopt, 0,
-                           "coinbase pays " + format_coins_fixed(paid) + ", more than subsidy " + format_coins_fixed(subsidy) + " + fees " +
-                               format_coins_fixed(fees)};
+        return InvalidInfo{BlockReject::bad_coinbase_amount, std::nullopt, 0, *why};
       }
       if (options.rewards_only) {
         for (const TxOut& o : cb.outputs) credit(o.owner, o.amount);

@@ -115,6 +115,11 @@ BlockHeader template_header(const BlockTemplate& tmpl);
 std::optional<TxError> check_tx_context_free(const Transaction& tx);
 // An amount with all eight decimals ("50.00000000"), for reject details.
 std::string format_coins_fixed(Amount a);
+// The coinbase rule (bad-cb-amount): why a coinbase paying `paid` is refused, or nullopt when
+// it pays at most subsidy + fees.
+std::optional<std::string> coinbase_overpays(Amount paid, Amount subsidy, Amount fees);
+// Why a ledger that keeps rewards only (no UTXO set) refuses any transfer.
+inline constexpr std::string_view kRewardsOnlyRefusal = "transfers need the UTXO set (this ledger keeps rewards only)";
 
 struct TreeOptions {
   ValidationOptions validation;
