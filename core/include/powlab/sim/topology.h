@@ -52,7 +52,8 @@ class Topology {
   // Empty when the topology is connected.
   std::vector<std::uint32_t> unreachable() const;
 
-  // Hop counts from `source` by breadth-first search (UINT32_MAX where unreachable).
+  // Hop counts from `source` by breadth-first search (UINT32_MAX where unreachable). A plain
+  // BFS kept apart from flood_order on purpose: tests check the race's floods against it.
   std::vector<std::uint32_t> hops_from(std::uint32_t source) const;
 
   // How a flood from `source` reaches the other nodes when every link has the same latency:
