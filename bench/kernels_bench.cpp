@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "powlab/header.h"
+#include "powlab/consensus/header.h"
 #include "powlab/kernels.h"
-#include "powlab/search.h"
+#include "powlab/mining/search.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "powlab/chain.h"
+#include "powlab/ledger/chain.h"
 #include "powlab/sim/event_queue.h"
 #include "powlab/sim/race.h"
 #include "powlab/sim/rng.h"

@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "command.h"
-#include "powlab/header.h"
+#include "powlab/consensus/header.h"
 #include "powlab/kernels.h"
-#include "powlab/search.h"
+#include "powlab/mining/search.h"
 #include "powlab/sha256.h"
 
 namespace powlab::cli {

@@ -7,9 +7,9 @@
 #include <map>
 
 #include "command.h"
-#include "powlab/merkle.h"
-#include "powlab/store.h"
-#include "powlab/target.h"
+#include "powlab/consensus/merkle.h"
+#include "powlab/ledger/store.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::cli {
 

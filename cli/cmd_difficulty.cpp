@@ -4,9 +4,9 @@
 #include <optional>
 
 #include "command.h"
-#include "powlab/params.h"
-#include "powlab/retarget.h"
-#include "powlab/target.h"
+#include "powlab/consensus/params.h"
+#include "powlab/consensus/retarget.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::cli {
 

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "command.h"
-#include "powlab/hex.h"
+#include "powlab/util/hex.h"
 #include "powlab/sha256.h"
 
 namespace powlab::cli {

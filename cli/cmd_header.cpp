@@ -3,10 +3,10 @@
 #include <iostream>
 
 #include "command.h"
-#include "powlab/header.h"
-#include "powlab/params.h"
-#include "powlab/pow.h"
-#include "powlab/target.h"
+#include "powlab/consensus/header.h"
+#include "powlab/consensus/params.h"
+#include "powlab/consensus/pow.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::cli {
 

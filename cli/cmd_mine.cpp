@@ -13,10 +13,10 @@
 #include <optional>
 
 #include "command.h"
-#include "powlab/miner.h"
-#include "powlab/network.h"
-#include "powlab/store.h"
-#include "powlab/target.h"
+#include "powlab/mining/miner.h"
+#include "powlab/consensus/network.h"
+#include "powlab/ledger/store.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::cli {
 

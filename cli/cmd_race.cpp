@@ -11,9 +11,9 @@
 #include <sstream>
 
 #include "command.h"
-#include "powlab/error.h"
+#include "powlab/util/error.h"
 #include "powlab/sim/race.h"
-#include "powlab/target.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::cli {
 

@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "command.h"
-#include "powlab/header.h"
-#include "powlab/search.h"
-#include "powlab/target.h"
+#include "powlab/consensus/header.h"
+#include "powlab/mining/search.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::cli {
 

@@ -5,8 +5,8 @@
 #include <unordered_set>
 
 #include "command.h"
-#include "powlab/error.h"
-#include "powlab/store.h"
+#include "powlab/util/error.h"
+#include "powlab/ledger/store.h"
 
 namespace powlab::cli {
 

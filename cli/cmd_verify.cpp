@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "command.h"
-#include "powlab/chain_verify.h"
-#include "powlab/header_io.h"
+#include "powlab/consensus/chain_verify.h"
+#include "powlab/ledger/header_io.h"
 
 namespace powlab::cli {
 

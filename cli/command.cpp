@@ -4,7 +4,7 @@
 #include <ctime>
 #include <iostream>
 
-#include "powlab/target.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::cli {
 

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "command.h"
-#include "powlab/error.h"
+#include "powlab/util/error.h"
 
 int main(int argc, char** argv) {
   using namespace powlab::cli;

@@ -2,10 +2,10 @@
 // Build: part of the powlab build (build/examples/genesis_pow).
 #include <iostream>
 
-#include "powlab/header.h"
-#include "powlab/params.h"
-#include "powlab/pow.h"
-#include "powlab/target.h"
+#include "powlab/consensus/header.h"
+#include "powlab/consensus/params.h"
+#include "powlab/consensus/pow.h"
+#include "powlab/consensus/target.h"
 
 int main() {
   using namespace powlab;

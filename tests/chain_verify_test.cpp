@@ -3,13 +3,13 @@
 
 #include <map>
 
-#include "powlab/chain_verify.h"
-#include "powlab/csv.h"
-#include "powlab/error.h"
-#include "powlab/header_io.h"
-#include "powlab/pow.h"
-#include "powlab/retarget.h"
-#include "powlab/target.h"
+#include "powlab/consensus/chain_verify.h"
+#include "powlab/util/csv.h"
+#include "powlab/util/error.h"
+#include "powlab/ledger/header_io.h"
+#include "powlab/consensus/pow.h"
+#include "powlab/consensus/retarget.h"
+#include "powlab/consensus/target.h"
 #include "test_util.h"
 
 namespace powlab {

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "powlab/csv.h"
-#include "powlab/store.h"
+#include "powlab/util/csv.h"
+#include "powlab/ledger/store.h"
 #include "ledger_util.h"
 #include "test_util.h"
 

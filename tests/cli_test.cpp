@@ -4,7 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "powlab/csv.h"
+#include "powlab/util/csv.h"
 #include "test_util.h"
 
 namespace powlab {

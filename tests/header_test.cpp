@@ -3,11 +3,11 @@
 
 #include <random>
 
-#include "powlab/error.h"
-#include "powlab/header.h"
-#include "powlab/params.h"
-#include "powlab/pow.h"
-#include "powlab/target.h"
+#include "powlab/util/error.h"
+#include "powlab/consensus/header.h"
+#include "powlab/consensus/params.h"
+#include "powlab/consensus/pow.h"
+#include "powlab/consensus/target.h"
 #include "test_util.h"
 
 namespace powlab {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "powlab/header.h"
+#include "powlab/consensus/header.h"
 #include "powlab/kernels.h"
 #include "powlab/sha256.h"
-#include "powlab/target.h"
+#include "powlab/consensus/target.h"
 #include "test_util.h"
 
 namespace powlab {

@@ -5,10 +5,10 @@
 #include <map>
 
 #include "ledger_util.h"
-#include "powlab/chain.h"
-#include "powlab/header.h"
-#include "powlab/network.h"
-#include "powlab/target.h"
+#include "powlab/ledger/chain.h"
+#include "powlab/consensus/header.h"
+#include "powlab/consensus/network.h"
+#include "powlab/consensus/target.h"
 #include "test_util.h"
 
 namespace powlab {

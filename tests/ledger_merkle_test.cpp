@@ -1,10 +1,10 @@
 // Merkle roots the Bitcoin way, and the duplicate-last weakness (CVE-2012-2459).
 #include <gtest/gtest.h>
 
-#include "powlab/block.h"
-#include "powlab/merkle.h"
+#include "powlab/ledger/block.h"
+#include "powlab/consensus/merkle.h"
 #include "powlab/sha256.h"
-#include "powlab/tx.h"
+#include "powlab/ledger/tx.h"
 #include "test_util.h"
 
 namespace powlab {

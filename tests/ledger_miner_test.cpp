@@ -8,10 +8,10 @@
 #include <thread>
 
 #include "ledger_util.h"
-#include "powlab/miner.h"
-#include "powlab/network.h"
-#include "powlab/pow.h"
-#include "powlab/target.h"
+#include "powlab/mining/miner.h"
+#include "powlab/consensus/network.h"
+#include "powlab/consensus/pow.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab {
 namespace {

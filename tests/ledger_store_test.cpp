@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "ledger_util.h"
-#include "powlab/csv.h"
-#include "powlab/error.h"
+#include "powlab/util/csv.h"
+#include "powlab/util/error.h"
 #include "powlab/sha256.h"
-#include "powlab/store.h"
+#include "powlab/ledger/store.h"
 #include "test_util.h"
 
 namespace powlab {

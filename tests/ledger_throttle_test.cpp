@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "ledger_util.h"
-#include "powlab/miner.h"
-#include "powlab/network.h"
+#include "powlab/mining/miner.h"
+#include "powlab/consensus/network.h"
 #include "test_util.h"
 
 namespace powlab {

@@ -6,9 +6,9 @@
 #include <numeric>
 
 #include "ledger_util.h"
-#include "powlab/block_tree.h"
-#include "powlab/huge_pages.h"
-#include "powlab/retarget.h"
+#include "powlab/ledger/block_tree.h"
+#include "powlab/util/huge_pages.h"
+#include "powlab/consensus/retarget.h"
 #include "powlab/sim/topology.h"
 
 namespace powlab {

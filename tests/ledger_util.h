@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "powlab/chain.h"
-#include "powlab/miner.h"
-#include "powlab/network.h"
-#include "powlab/pow.h"
+#include "powlab/ledger/chain.h"
+#include "powlab/mining/miner.h"
+#include "powlab/consensus/network.h"
+#include "powlab/consensus/pow.h"
 
 namespace powlab::test {
 

@@ -7,8 +7,8 @@
 #include <map>
 #include <sstream>
 
-#include "powlab/csv.h"
-#include "powlab/error.h"
+#include "powlab/util/csv.h"
+#include "powlab/util/error.h"
 #include "powlab/sim/race.h"
 #include "test_util.h"
 

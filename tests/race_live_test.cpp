@@ -2,9 +2,9 @@
 // every node, and agreement with event mode on the same powers.
 #include <gtest/gtest.h>
 
-#include "powlab/chain.h"
-#include "powlab/network.h"
-#include "powlab/pow.h"
+#include "powlab/ledger/chain.h"
+#include "powlab/consensus/network.h"
+#include "powlab/consensus/pow.h"
 #include "powlab/sim/race.h"
 
 namespace powlab::sim {

@@ -7,7 +7,7 @@
 #include <limits>
 #include <sstream>
 
-#include "powlab/error.h"
+#include "powlab/util/error.h"
 #include "powlab/sim/event_log.h"
 #include "powlab/sim/event_queue.h"
 #include "powlab/sim/miners.h"

@@ -4,8 +4,8 @@
 #include <map>
 #include <random>
 
-#include "powlab/retarget.h"
-#include "powlab/target.h"
+#include "powlab/consensus/retarget.h"
+#include "powlab/consensus/target.h"
 #include "test_util.h"
 
 namespace powlab {

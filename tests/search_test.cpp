@@ -3,10 +3,10 @@
 
 #include <atomic>
 
-#include "powlab/header.h"
+#include "powlab/consensus/header.h"
 #include "powlab/kernels.h"
-#include "powlab/search.h"
-#include "powlab/target.h"
+#include "powlab/mining/search.h"
+#include "powlab/consensus/target.h"
 #include "test_util.h"
 
 namespace powlab {

@@ -6,7 +6,7 @@
 #include <random>
 #include <sstream>
 
-#include "powlab/hex.h"
+#include "powlab/util/hex.h"
 #include "powlab/sha256.h"
 #include "test_util.h"
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "powlab/target.h"
+#include "powlab/consensus/target.h"
 #include "test_util.h"
 
 namespace powlab {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "powlab/csv.h"
+#include "powlab/util/csv.h"
 
 namespace powlab::test {
 

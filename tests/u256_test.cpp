@@ -2,8 +2,8 @@
 
 #include <random>
 
-#include "powlab/error.h"
-#include "powlab/u256.h"
+#include "powlab/util/error.h"
+#include "powlab/consensus/u256.h"
 
 namespace powlab {
 namespace {

@@ -4,7 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "powlab/error.h"
+#include "powlab/util/error.h"
 
 namespace powlab::sim {
 

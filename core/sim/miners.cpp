@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <unordered_set>
 
-#include "powlab/error.h"
+#include "powlab/util/error.h"
 
 namespace powlab::sim {
 

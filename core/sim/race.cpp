@@ -6,9 +6,9 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "powlab/error.h"
-#include "powlab/miner.h"
-#include "powlab/target.h"
+#include "powlab/util/error.h"
+#include "powlab/mining/miner.h"
+#include "powlab/consensus/target.h"
 
 namespace powlab::sim {
 

@@ -10,9 +10,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "powlab/block_tree.h"
-#include "powlab/chain.h"
-#include "powlab/search.h"
+#include "powlab/ledger/block_tree.h"
+#include "powlab/ledger/chain.h"
+#include "powlab/mining/search.h"
 #include "powlab/sim/event_queue.h"
 #include "powlab/sim/race.h"
 #include "powlab/sim/rng.h"

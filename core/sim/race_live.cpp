@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "powlab/pow.h"
-#include "powlab/search.h"
-#include "powlab/target.h"
+#include "powlab/consensus/pow.h"
+#include "powlab/mining/search.h"
+#include "powlab/consensus/target.h"
 #include "race_engine.h"
 
 namespace powlab::sim {

@@ -5,7 +5,7 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "powlab/target.h"
+#include "powlab/consensus/target.h"
 #include "race_engine.h"
 
 namespace powlab::sim::detail {

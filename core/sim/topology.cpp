@@ -6,7 +6,7 @@
 #include <deque>
 #include <limits>
 
-#include "powlab/error.h"
+#include "powlab/util/error.h"
 #include "powlab/sim/miners.h"
 
 namespace powlab::sim {

@@ -1,0 +1,43 @@
+// Network presets: named sets of consensus parameters.
+//   mainnet  Bitcoin's values: 600 s blocks, 2016-block retarget, 210,000-block halving,
+//            50-coin subsidy, powLimit 0x1d00ffff.
+//   lab      fast blocks for demos. Block interval, retarget interval, halving interval,
+//            initial nBits and powLimit are all configurable; retargeting uses the exact
+//            Bitcoin arithmetic (retarget.h) with timespan = interval * spacing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "powlab/consensus/params.h"
+
+namespace powlab {
+
+struct LabOptions {
+  std::int64_t spacing = 10;            // seconds per block
+  std::int64_t retarget_interval = 20;  // blocks per retarget period
+  std::int64_t halving_interval = 150;  // blocks per subsidy halving
+  std::uint32_t initial_bits = 0x1f00ffff;   // genesis nBits: ~2^16 hashes per block
+  std::uint32_t pow_limit_bits = 0x207fffff; // the easiest target (regtest's powLimit)
+};
+
+// The lab network with these options. Throws std::invalid_argument naming the bad value
+// (non-positive interval, an nBits that is negative, overflows, is zero, or is easier than the
+// powLimit).
+ConsensusParams lab_network(const LabOptions& options = {});
+
+// "mainnet" or "lab" (with default LabOptions). Throws std::invalid_argument for other names.
+ConsensusParams network_by_name(std::string_view name);
+std::vector<std::string> network_names();
+
+// Core's sanity_check_chainparams: timespan a multiple of spacing, initial nBits valid and
+// <= powLimit, halving interval positive. Returns the problem, or an empty string.
+std::string check_network(const ConsensusParams& params);
+
+// The compact nBits whose target has `zeros` leading zero bits: target = 2^(256-zeros) - 1,
+// re-encoded (so truncated, as every compact target is). 1 <= zeros <= 255.
+std::uint32_t bits_for_leading_zeros(int zeros);
+
+}  // namespace powlab

@@ -1,0 +1,76 @@
+#include "powlab/consensus/network.h"
+
+#include <stdexcept>
+
+#include "powlab/consensus/target.h"
+#include "powlab/consensus/amount.h"
+
+namespace powlab {
+
+namespace {
+
+// Why an nBits cannot be a network's target, or "" if it can.
+std::string bits_problem(std::uint32_t bits, const char* what) {
+  const CompactTarget t = decode_compact(bits);
+  if (t.negative) return std::string(what) + " " + bits_hex(bits) + " is negative (sign bit 0x00800000 set)";
+  if (t.overflow) return std::string(what) + " " + bits_hex(bits) + " overflows 256 bits";
+  if (t.target.is_zero()) return std::string(what) + " " + bits_hex(bits) + " is a zero target";
+  // A non-canonical encoding (0x21000001 for 0x1f010000) is a legal number but never what the
+  // retarget rule writes; refusing it avoids a chain whose first nBits no later one can equal.
+  if (const std::uint32_t canonical = encode_compact(t.target); canonical != bits) {
+    return std::string(what) + " " + bits_hex(bits) + " is not in canonical compact form (write " +
+           bits_hex(canonical) + ")";
+  }
+  return "";
+}
+}  // namespace
+
+std::string check_network(const ConsensusParams& p) {
+  if (p.target_spacing <= 0) return "block interval must be positive";
+  if (p.target_timespan <= 0 || p.target_timespan % p.target_spacing != 0) {
+    return "retarget timespan must be a positive multiple of the block interval";
+  }
+  if (p.halving_interval <= 0) return "halving interval must be positive";
+  if (!money_range(p.initial_subsidy)) return "initial subsidy is out of range";
+  if (auto s = bits_problem(p.pow_limit_bits, "powLimit"); !s.empty()) return s;
+  if (auto s = bits_problem(p.initial_bits, "initial nBits"); !s.empty()) return s;
+  if (decode_compact(p.initial_bits).target > p.pow_limit) {
+    return "initial nBits " + bits_hex(p.initial_bits) + " is easier than powLimit " + bits_hex(p.pow_limit_bits);
+  }
+  return "";
+}
+
+ConsensusParams lab_network(const LabOptions& o) {
+  if (o.spacing <= 0 || o.spacing > 86400) throw std::invalid_argument("block interval must be 1..86400 seconds");
+  if (o.retarget_interval <= 0 || o.retarget_interval > 1'000'000) {
+    throw std::invalid_argument("retarget interval must be 1..1000000 blocks");
+  }
+  if (o.halving_interval <= 0) throw std::invalid_argument("halving interval must be positive");
+  ConsensusParams p;
+  p.name = "lab";
+  p.target_spacing = o.spacing;
+  p.target_timespan = o.spacing * o.retarget_interval;
+  p.halving_interval = o.halving_interval;
+  p.pow_limit_bits = o.pow_limit_bits;
+  p.initial_bits = o.initial_bits;
+  if (auto s = bits_problem(o.pow_limit_bits, "powLimit"); !s.empty()) throw std::invalid_argument(s);
+  p.pow_limit = decode_compact(o.pow_limit_bits).target;
+  if (auto s = check_network(p); !s.empty()) throw std::invalid_argument(s);
+  return p;
+}
+
+ConsensusParams network_by_name(std::string_view name) {
+  if (name == "mainnet") return mainnet();
+  if (name == "lab") return lab_network();
+  throw std::invalid_argument("unknown network '" + std::string(name) + "' (known: mainnet, lab)");
+}
+
+std::vector<std::string> network_names() { return {"mainnet", "lab"}; }
+
+std::uint32_t bits_for_leading_zeros(int zeros) {
+  if (zeros < 1 || zeros > 255) throw std::invalid_argument("leading zero bits must be 1..255");
+  const U256 target = (U256(1) << static_cast<unsigned>(256 - zeros)) - U256(1);
+  return encode_compact(target);
+}
+
+}  // namespace powlab
