@@ -73,15 +73,6 @@ struct MineOptions {
 
 std::string short_hash(const Hash256& h) { return hash_to_display(h); }
 
-std::string rate_text(double hps) {
-  char buf[32];
-  if (hps >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GH/s", hps / 1e9);
-  else if (hps >= 1e6) std::snprintf(buf, sizeof buf, "%.2f MH/s", hps / 1e6);
-  else if (hps >= 1e3) std::snprintf(buf, sizeof buf, "%.2f kH/s", hps / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f H/s", hps);
-  return buf;
-}
-
 std::string seconds_text(double s) {
   if (!std::isfinite(s)) return "never";
   char buf[32];
@@ -237,7 +228,7 @@ int run(const MineOptions& o) {
       req.progress = [&](const MineProgress& p) {
         const double expected_s = p.hashes_per_second > 0 ? p.expected_hashes / p.hashes_per_second : INFINITY;
         std::fprintf(stderr, "\r\033[K  height %lld: %s, %s hashes, elapsed %s, expected %s per block",
-                     static_cast<long long>(chain->height() + 1), rate_text(p.hashes_per_second).c_str(),
+                     static_cast<long long>(chain->height() + 1), format_hashrate(p.hashes_per_second).c_str(),
                      format_big(static_cast<double>(p.hashes)).c_str(), seconds_text(p.seconds).c_str(),
                      seconds_text(expected_s).c_str());
         if (o.throttle < 1) std::fprintf(stderr, ", cpu %.2f", p.cpu_fraction);
@@ -325,7 +316,7 @@ int run(const MineOptions& o) {
     } else {
       std::cout << "block " << height << "  " << short_hash(m.block->hash()) << "  nonce " << m.block->header().nonce
                 << "  extranonce " << m.extranonce << "  " << m.hashes << " hashes in " << seconds_text(m.seconds)
-                << " (" << rate_text(hps) << ")  reward " << format_amount(m.reward) << " to " << o.miner;
+                << " (" << format_hashrate(hps) << ")  reward " << format_amount(m.reward) << " to " << o.miner;
       if (m.block->txs().size() > 1) std::cout << " (" << m.block->txs().size() - 1 << " txs)";
       std::cout << std::endl;
     }
@@ -357,7 +348,7 @@ int run(const MineOptions& o) {
   } else {
     std::cout << (stop_reason == "done" ? "done" : stop_reason == "budget" ? "time budget used up" : "interrupted")
               << ": " << mined << " of " << o.blocks << " block" << (o.blocks == 1 ? "" : "s") << ", " << total_hashes
-              << " hashes in " << seconds_text(seconds) << " (" << rate_text(hps) << ", " << threads << " thread"
+              << " hashes in " << seconds_text(seconds) << " (" << format_hashrate(hps) << ", " << threads << " thread"
               << (threads == 1 ? "" : "s") << (kernel.empty() ? "" : ", kernel " + kernel) << "), "
               << (chain->empty() ? std::string("chain still empty") : "tip height " + std::to_string(chain->height()))
               << '\n';

@@ -54,4 +54,19 @@ std::string format_big(double value) {
   return buf;
 }
 
+std::string format_hashrate(double hps) {
+  char buf[48];
+  if (!std::isfinite(hps) || hps < 0) return "? H/s";
+  if (hps >= 1e12) std::snprintf(buf, sizeof buf, "%.2f TH/s", hps / 1e12);
+  else if (hps >= 1e9) std::snprintf(buf, sizeof buf, "%.2f GH/s", hps / 1e9);
+  else if (hps >= 1e6) std::snprintf(buf, sizeof buf, "%.2f MH/s", hps / 1e6);
+  else if (hps >= 1e3) std::snprintf(buf, sizeof buf, "%.2f kH/s", hps / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f H/s", hps);
+  return buf;
+}
+
+std::string count_noun(std::uint64_t n, const std::string& noun, const std::string& plural) {
+  return std::to_string(n) + " " + (n == 1 ? noun : (plural.empty() ? noun + "s" : plural));
+}
+
 }  // namespace powlab::cli

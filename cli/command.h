@@ -87,4 +87,9 @@ std::string format_utc(std::int64_t unix_time);
 // 4294967296 -> "4.295e+09 (~2^32.0)"; for work and expected-hash counts.
 std::string format_big(double value);
 
+// The one text style for a hash rate (docs/VOCABULARY.md): "26.41 MH/s", "950.00 kH/s", "12 H/s".
+std::string format_hashrate(double hashes_per_second);
+// "1 block", "2 blocks": count and noun, singular for exactly 1. `plural` defaults to noun + "s".
+std::string count_noun(std::uint64_t n, const std::string& noun, const std::string& plural = "");
+
 }  // namespace powlab::cli
