@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,6 +22,10 @@ std::string data_path(const std::string& relative) { return std::string(POWLAB_T
 CsvTable data_csv(const std::string& relative) { return read_csv_file(data_path(relative)); }
 
 CommandResult run_powlab(const std::vector<std::string>& args, const std::string& stdin_data) {
+  // A child that exits before reading all of its stdin (an error on the first line, say) must
+  // not kill the test with SIGPIPE: ignore it here, so write() returns EPIPE and the loop below
+  // stops feeding. The child gets the default disposition back (posix_spawnattr below).
+  std::signal(SIGPIPE, SIG_IGN);
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0 || pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t actions;
@@ -36,8 +41,16 @@ CommandResult run_powlab(const std::vector<std::string>& args, const std::string
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
   argv.push_back(nullptr);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t default_signals;
+  sigemptyset(&default_signals);
+  sigaddset(&default_signals, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &default_signals);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, POWLAB_BINARY, &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, POWLAB_BINARY, &actions, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   close(in_pipe[0]);
   close(out_pipe[1]);
