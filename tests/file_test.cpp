@@ -59,6 +59,14 @@ TEST(ReadFile, OneByteOverTheMaximumIsRefusedNamingIt) {
             "cannot read " + dir.file("f") + ": 10 bytes is larger than the 9-byte maximum for a test file");
 }
 
+// A /proc file says size 0 and holds more: the size check passes, the read must stop anyway.
+TEST(ReadFile, MoreBytesThanTheSizeSaidStopAtTheMaximum) {
+  EXPECT_EQ(refusal([] { read_file("/proc/self/status", 10, "a test file"); }),
+            "cannot read /proc/self/status: it gives more bytes than its size (0) said, more than the 10-byte "
+            "maximum for a test file");
+  EXPECT_GT(read_file("/proc/self/status").size(), 10u);  // under the default maximum: read whole
+}
+
 TEST(ReadFile, DirectoryIsADirectory) {
   test::TempDir dir;
   EXPECT_EQ(refusal([&] { read_file(dir.path()); }), "cannot read " + dir.path() + ": is a directory");
@@ -79,6 +87,8 @@ TEST(ReadFile, DevZeroIsRefusedBeforeAnyRead) {
 TEST(ReadFile, MissingFileGivesTheOsReason) {
   test::TempDir dir;
   EXPECT_EQ(refusal([&] { read_file(dir.file("nope")); }), "cannot open " + dir.file("nope") + ": No such file or directory");
+  write_text(dir.file("plain"), "x");  // a path through a file: refused even for root
+  EXPECT_EQ(refusal([&] { read_file(dir.file("plain") + "/x"); }), "cannot open " + dir.file("plain") + "/x: Not a directory");
 }
 
 TEST(ReadFile, UnreadableFileGivesTheOsReason) {

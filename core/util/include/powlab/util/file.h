@@ -20,7 +20,8 @@ inline constexpr std::uint64_t kMaxInputFileBytes = std::uint64_t{1} << 30;
 //   the OS reason (strerror) when it cannot be opened or read ("cannot open PATH: ...").
 // The type and size are checked on the open descriptor (fstat), before any byte is read; a
 // FIFO is opened non-blocking so the open itself cannot hang. Never buffers more than
-// max_bytes: a file that grows past the maximum while being read is refused the same way.
+// max_bytes: a file that yields more than its size said (growing, or a /proc file) and
+// passes the maximum is refused too.
 std::string read_file(const std::string& path, std::uint64_t max_bytes = kMaxInputFileBytes,
                       const char* what = "an input file");
 
