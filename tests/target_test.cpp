@@ -47,6 +47,28 @@ TEST(Compact, NeverEmitsTheSignBitForPositiveValues) {
   }
 }
 
+// Sizes 33 to 35, where a 24-bit mantissa starts to spill past 256 bits. The target is
+// mantissa * 256^(size-3); it fits while mantissa < 256^(35-size), i.e. 0xffff at size 33,
+// 0xff at 34, nothing non-zero at 35 (Core's arith_uint256::SetCompact overflow rule).
+TEST(Compact, OverflowAtSizes33To35) {
+  const CompactTarget fits33 = decode_compact(0x2100ffff);  // 0xffff * 2^240 < 2^256
+  EXPECT_FALSE(fits33.overflow);
+  EXPECT_FALSE(fits33.negative);
+  EXPECT_EQ(fits33.target.to_hex(), "ffff" + std::string(60, '0'));
+  EXPECT_EQ(encode_compact(fits33.target), 0x2100ffffu);
+  const CompactTarget fits34 = decode_compact(0x220000ff);  // 0xff * 2^248 < 2^256
+  EXPECT_FALSE(fits34.overflow);
+  EXPECT_EQ(fits34.target.to_hex(), "ff" + std::string(62, '0'));
+  for (const std::uint32_t bits : {0x21010000u,    // 0x010000 * 2^240 = 2^256
+                                   0x2200ffffu,    // 0xffff * 2^248
+                                   0x22000100u,    // 0x0100 * 2^248 = 2^256
+                                   0x23000001u}) { // 1 * 2^256
+    EXPECT_TRUE(decode_compact(bits).overflow) << std::hex << bits;
+    EXPECT_TRUE(block_work(bits).is_zero()) << std::hex << bits;
+  }
+  EXPECT_FALSE(decode_compact(0x23000000u).overflow);  // a zero mantissa is zero, at any size
+}
+
 TEST(Work, GenesisAndInvalid) {
   EXPECT_EQ(block_work(0x1d00ffff).to_hex(), std::string(55, '0') + "100010001");
   EXPECT_TRUE(block_work(0x1d80ffff).is_zero());  // negative

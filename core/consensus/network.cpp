@@ -1,5 +1,6 @@
 #include "powlab/consensus/network.h"
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "powlab/consensus/target.h"
@@ -30,6 +31,25 @@ std::string check_network(const ConsensusParams& p) {
   if (p.target_timespan <= 0 || p.target_timespan % p.target_spacing != 0) {
     return "retarget timespan must be a positive multiple of the block interval";
   }
+  // The retarget measures a period from its first block to its last (Bitcoin's off-by-one),
+  // so a 1-block window measures a block against itself: the timespan is always 0, the clamp
+  // raises it to timespan/4, and every block makes the target 4x harder.
+  if (p.interval() < kMinRetargetInterval) {
+    return "retarget window must be at least " + std::to_string(kMinRetargetInterval) +
+           " blocks (got " + std::to_string(p.interval()) + "): a 1-block window measures no time";
+  }
+  // The clamp's lower bound is timespan/4 in integer seconds: 0 below 4 s, and a measured
+  // timespan of 0 (two blocks in the same second) then scales the target to 0.
+  if (p.target_timespan < kMinRetargetTimespan) {
+    return "retarget timespan (block interval x retarget window) must be at least " +
+           std::to_string(kMinRetargetTimespan) + " s (got " + std::to_string(p.target_timespan) +
+           " s): its quarter, the retarget's lower clamp, would be 0 s and the target could become 0";
+  }
+  // The upper clamp is timespan*4, in int64 seconds.
+  if (p.target_timespan > kMaxRetargetTimespan) {
+    return "retarget timespan must be at most " + std::to_string(kMaxRetargetTimespan) + " s (got " +
+           std::to_string(p.target_timespan) + " s)";
+  }
   if (p.halving_interval <= 0) return "halving interval must be positive";
   if (!money_range(p.initial_subsidy)) return "initial subsidy is out of range";
   if (auto s = bits_problem(p.pow_limit_bits, "powLimit"); !s.empty()) return s;
@@ -42,8 +62,10 @@ std::string check_network(const ConsensusParams& p) {
 
 ConsensusParams lab_network(const LabOptions& o) {
   if (o.spacing <= 0 || o.spacing > 86400) throw std::invalid_argument("block interval must be 1..86400 seconds");
-  if (o.retarget_interval <= 0 || o.retarget_interval > 1'000'000) {
-    throw std::invalid_argument("retarget interval must be 1..1000000 blocks");
+  if (o.retarget_interval < kMinRetargetInterval || o.retarget_interval > 1'000'000) {
+    throw std::invalid_argument("retarget interval must be " + std::to_string(kMinRetargetInterval) +
+                                "..1000000 blocks (got " + std::to_string(o.retarget_interval) +
+                                "): a 1-block window measures no time");
   }
   if (o.halving_interval <= 0) throw std::invalid_argument("halving interval must be positive");
   ConsensusParams p;

@@ -10,11 +10,18 @@ namespace powlab {
 namespace {
 // old * timespan / target_timespan, capped at pow_limit. The product can exceed 256 bits
 // (0x207fffff * 4 * 1,209,600 does), so mul_div computes it through 320 bits.
+//
+// Floored at 1, where Bitcoin Core is not: with a target of 1..7 the quotient can round down
+// to 0 (1 * 302,400 / 1,209,600 on mainnet), Core would write nBits 0, and no block could
+// follow (a zero target is refused). Reaching a target under 8 takes about 2^253 hashes per
+// block, so no real chain ever differs; the floor keeps "a retarget never yields a zero
+// target" true for every input, which the block tree and the race rely on.
 U256 scaled_target(const U256& old_target, std::int64_t timespan, const ConsensusParams& params) {
   bool overflow = false;
   U256 t = U256::mul_div(old_target, static_cast<std::uint64_t>(timespan),
                          static_cast<std::uint64_t>(params.target_timespan), &overflow);
   if (overflow || t > params.pow_limit) t = params.pow_limit;
+  if (t.is_zero()) t = U256(1);
   return t;
 }
 }  // namespace

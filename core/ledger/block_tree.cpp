@@ -88,7 +88,7 @@ BlockTree::BlockTree(ConsensusParams params, const Anchor& anchor, TreeOptions o
   e.time = static_cast<std::uint32_t>(anchor_->recent_times.back());
   e.hash = anchor.hash;
   entries_.push_back(std::move(e));
-  entries_[0].child_bits = bits_after(0).value_or(kUnknownBits);
+  set_child_bits(0);
   entries_[0].mtp = compute_mtp(0);
   place(0);
 }
@@ -242,7 +242,7 @@ std::optional<AcceptResult> BlockTree::check_contextual(const Block& b, std::uin
     }
   } else {
     const std::uint32_t expected = entries_[parent].child_bits;
-    if (expected == kUnknownBits) {
+    if (!(entries_[parent].flags & kChildBitsKnown)) {
       return refuse(BlockReject::bad_diffbits, "cannot check nBits at height " + std::to_string(height) +
                                                    ": the retarget period starts before the anchor");
     }
@@ -310,7 +310,7 @@ BlockTemplate BlockTree::template_on(std::uint32_t parent, std::int64_t now) con
     t.time = now;
   } else {
     const Entry& e = entries_[parent];
-    if (e.child_bits == kUnknownBits) throw std::logic_error("next nBits needs history before the anchor");
+    if (!(e.flags & kChildBitsKnown)) throw std::logic_error("next nBits needs history before the anchor");
     t.prev_hash = hash_of(parent);
     t.height = e.height + 1;
     t.bits = e.child_bits;
@@ -351,10 +351,17 @@ std::uint32_t BlockTree::insert(BlockPtr block, std::uint32_t parent, std::int64
   e.block = std::move(block);
   entries_.push_back(std::move(e));
   if (parent != npos) entries_[parent].flags |= kHasChild;
-  entries_[i].child_bits = bits_after(i).value_or(kUnknownBits);
+  set_child_bits(i);
   entries_[i].mtp = compute_mtp(i);
   place(i);
   return i;
+}
+
+void BlockTree::set_child_bits(std::uint32_t i) {
+  if (const auto bits = bits_after(i)) {
+    entries_[i].child_bits = *bits;
+    entries_[i].flags |= kChildBitsKnown;
+  }
 }
 
 void BlockTree::prune_body(std::uint32_t i) { entries_[i].block.reset(); }

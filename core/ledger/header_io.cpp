@@ -1,9 +1,8 @@
 #include "powlab/ledger/header_io.h"
 
-#include <filesystem>
-
 #include "powlab/util/csv.h"
 #include "powlab/util/error.h"
+#include "powlab/util/file.h"
 
 namespace powlab {
 
@@ -83,14 +82,12 @@ HeaderFile parse_header_data(std::string_view data) {
 }
 
 HeaderFile load_header_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw ParseError("cannot read " + path + ": it is a directory");
+  // read_file refuses a directory, a FIFO, a device and anything over kMaxInputFileBytes.
+  const std::string data = read_file(path, kMaxInputFileBytes, "a header file");
   try {
-    return parse_header_data(read_file(path));
+    return parse_header_data(data);
   } catch (const ParseError& e) {
-    const std::string what = e.what();
-    if (what.starts_with("cannot ")) throw;
-    throw ParseError(path + ": " + what);
+    throw ParseError(path + ": " + e.what());
   }
 }
 

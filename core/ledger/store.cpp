@@ -16,7 +16,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "powlab/util/csv.h"
+#include "powlab/util/file.h"
 #include "powlab/util/error.h"
 #include "powlab/consensus/network.h"
 #include "powlab/sha256.h"
@@ -30,6 +30,9 @@ constexpr std::size_t kPreamble = 8 + 4 + 8;  // magic, version, length
 constexpr std::size_t kChecksum = 32;
 // A chain file this big is not one powlab wrote: refuse before reading or allocating.
 constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 32;
+// The largest file the format allows: preamble, the largest payload, checksum. A file is
+// size-checked against it before a byte is read (read_file), and never read past it.
+constexpr std::uint64_t kMaxChainFile = kPreamble + kMaxPayload + kChecksum;
 
 SaveFaultHook& fault_hook() {
   static SaveFaultHook hook;
@@ -305,7 +308,8 @@ void save_chain_file(const std::string& path, const ChainFile& file) {
 }
 
 ChainFile read_chain_file(const std::string& path) {
-  const std::string data = read_file(path);  // ParseError("cannot open PATH: ...")
+  // A directory, FIFO, device or oversize file is refused here, each with its own message.
+  const std::string data = read_file(path, kMaxChainFile, "a chain file");
   try {
     return decode_chain_file(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()));
   } catch (const ParseError& e) {

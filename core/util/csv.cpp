@@ -1,10 +1,5 @@
 #include "powlab/util/csv.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-
 #include "powlab/util/error.h"
 
 namespace powlab {
@@ -72,15 +67,6 @@ CsvTable parse_csv(std::string_view text) {
   if (row_has_data || !field.empty()) end_row();
   if (table.columns.empty()) throw ParseError("CSV is empty");
   return table;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ParseError("cannot open " + path + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw ParseError("cannot read " + path + ": " + std::strerror(errno));
-  return std::move(ss).str();
 }
 
 CsvTable read_csv_file(const std::string& path) { return parse_csv(read_file(path)); }

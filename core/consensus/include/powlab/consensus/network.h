@@ -24,13 +24,24 @@ struct LabOptions {
 };
 
 // The lab network with these options. Throws std::invalid_argument naming the bad value
-// (non-positive interval, an nBits that is negative, overflows, is zero, or is easier than the
+// (non-positive interval, a retarget window or timespan outside the limits above, an nBits that is negative, overflows, is zero, or is easier than the
 // powLimit).
 ConsensusParams lab_network(const LabOptions& options = {});
 
 // "mainnet" or "lab" (with default LabOptions). Throws std::invalid_argument for other names.
 ConsensusParams network_by_name(std::string_view name);
 std::vector<std::string> network_names();
+
+// Limits that keep the retarget from degenerating (check_network refuses anything outside):
+//   a window of at least 2 blocks: the period is measured from its first block to its last,
+//     so a 1-block window always measures 0 s;
+//   a timespan of at least 4 s: the lower clamp is timespan/4 in integer seconds, 0 below 4 s,
+//     and a clamped timespan of 0 scales the target to 0 (nBits 0: no block can follow);
+//   a timespan of at most INT64_MAX/4 s: the upper clamp is timespan*4.
+// With these, calculate_next_work_required never returns a zero target (retarget_test.cpp).
+inline constexpr std::int64_t kMinRetargetInterval = 2;
+inline constexpr std::int64_t kMinRetargetTimespan = 4;
+inline constexpr std::int64_t kMaxRetargetTimespan = INT64_MAX / 4;
 
 // Core's sanity_check_chainparams: timespan a multiple of spacing, initial nBits valid and
 // <= powLimit, halving interval positive. Returns the problem, or an empty string.

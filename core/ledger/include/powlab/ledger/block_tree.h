@@ -132,6 +132,9 @@ class BlockTree {
   static constexpr std::uint32_t npos = 0xffffffffu;
   static constexpr std::uint8_t kInvalid = 1;   // failed a rule (or descends from such a block)
   static constexpr std::uint8_t kHasChild = 2;  // some block in the tree names this one as parent
+  // child_bits holds the retarget rule's nBits. An explicit flag, not a sentinel value: every
+  // 32-bit value is an nBits some header can carry.
+  static constexpr std::uint8_t kChildBitsKnown = 4;
 
   struct Entry {
     BlockPtr block;               // null for the anchor and for a pruned body (prune_body)
@@ -142,12 +145,12 @@ class BlockTree {
     std::uint32_t time = 0;
     std::uint32_t bits = 0;
     // nBits a child must carry (the retarget rule), computed when the block enters the tree;
-    // kUnknownBits when the period starts before an anchor that does not say when.
+    // meaningful only with kChildBitsKnown (unset when the period starts before an anchor
+    // that does not say when).
     std::uint32_t child_bits = 0;
     std::int64_t mtp = 0;         // median time past of this block and 10 ancestors (a child's floor)
     std::uint8_t flags = 0;
   };
-  static constexpr std::uint32_t kUnknownBits = 0;  // never a valid nBits (its target is zero)
 
   // An empty tree: the first block inserted must be a genesis.
   BlockTree(ConsensusParams params, TreeOptions options);
@@ -216,6 +219,7 @@ class BlockTree {
     std::uint32_t tag = 0;     // 32 more bits of the hash, so a probe rarely touches the entry
   };
   void place(std::uint32_t i);
+  void set_child_bits(std::uint32_t i);  // child_bits and kChildBitsKnown from bits_after
   int mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) const;
   std::int64_t compute_mtp(std::uint32_t p) const;
 

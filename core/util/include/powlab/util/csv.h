@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "powlab/util/file.h"  // read_file, which callers of this header have long used
+
 namespace powlab {
 
 struct CsvTable {
@@ -19,9 +21,7 @@ struct CsvTable {
 
 // Throws ParseError on an unterminated quote or a row with the wrong number of fields.
 CsvTable parse_csv(std::string_view text);
+// Reads through read_file (file.h), so with its checks and its 1 GiB limit.
 CsvTable read_csv_file(const std::string& path);
-
-// Whole file as bytes; throws ParseError("cannot open PATH: <errno text>").
-std::string read_file(const std::string& path);
 
 }  // namespace powlab
