@@ -34,7 +34,8 @@ struct ChainState::Impl {
   OrphanPool<BlockPtr> orphans;
   // Blocks refused for good (remembered(reason)) that are not in the tree, by hash: a block
   // seen again is refused at once, and so is a block naming one as its parent (bad-prevblk).
-  // Bounded by the blocks refused, each of which passed proof of work first.
+  // Grows with the blocks refused, never with free input: each passed proof of work first
+  // (failed proof is not remembered).
   std::unordered_map<Hash256, BlockFailure, Hash256Hasher> failed;
   U256 zero_work;
   Hash256 zero_hash{};
