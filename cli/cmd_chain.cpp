@@ -144,6 +144,7 @@ int run_show(const ChainCliOptions& o) {
     nlohmann::json queued = nlohmann::json::array();
     for (const Transaction& tx : file.mempool) queued.push_back(tx_json(tx, tx.txid()));
     nlohmann::json j = {{"network", c.params().name},
+                        {"coinbase_maturity", c.params().coinbase_maturity},
                         {"height", c.height()},
                         {"tip", c.empty() ? "" : hash_to_display(c.tip_hash())},
                         {"chainwork", c.tip_work().to_hex()},
@@ -157,7 +158,8 @@ int run_show(const ChainCliOptions& o) {
   } else {
     const ConsensusParams& p = c.params();
     std::cout << "network " << p.name << ": " << p.target_spacing << " s blocks, retarget every " << p.interval()
-              << ", halving every " << p.halving_interval << ", powLimit " << bits_hex(p.pow_limit_bits) << '\n';
+              << ", halving every " << p.halving_interval << ", powLimit " << bits_hex(p.pow_limit_bits)
+              << ", coinbase maturity " << p.coinbase_maturity << '\n';
     for (std::int64_t h = 0; h <= c.height(); ++h) {
       const BlockPtr b = c.block_at(h);
       std::cout << "block " << h << "  " << hash_to_display(b->hash()) << "  " << format_utc(b->header().time) << "  "

@@ -69,6 +69,7 @@ struct MineOptions {
   std::optional<std::int64_t> retarget_interval;
   std::optional<std::int64_t> halving_interval;
   std::optional<std::string> pow_limit;
+  std::optional<std::int64_t> maturity;
 };
 
 std::string short_hash(const Hash256& h) { return hash_to_display(h); }
@@ -85,9 +86,11 @@ std::string seconds_text(double s) {
 
 // The network for a new chain, from --network and the lab knobs.
 ConsensusParams new_network(const MineOptions& o) {
-  const bool lab_knobs = o.spacing || o.retarget_interval || o.halving_interval || o.pow_limit;
+  const bool lab_knobs = o.spacing || o.retarget_interval || o.halving_interval || o.pow_limit || o.maturity;
   if (o.network == "mainnet") {
-    if (lab_knobs) throw UsageError("--spacing, --retarget-interval, --halving-interval and --pow-limit apply to --network lab");
+    if (lab_knobs) {
+      throw UsageError("--spacing, --retarget-interval, --halving-interval, --pow-limit and --maturity apply to --network lab");
+    }
     ConsensusParams p = mainnet();
     if (o.bits || o.zeros) {
       const std::uint32_t b = o.bits ? parse_bits(*o.bits) : bits_for_leading_zeros(*o.zeros);
@@ -104,6 +107,7 @@ ConsensusParams new_network(const MineOptions& o) {
   if (o.retarget_interval) lab.retarget_interval = *o.retarget_interval;
   if (o.halving_interval) lab.halving_interval = *o.halving_interval;
   if (o.pow_limit) lab.pow_limit_bits = parse_bits(*o.pow_limit);
+  if (o.maturity) lab.coinbase_maturity = *o.maturity;
   if (o.bits) lab.initial_bits = parse_bits(*o.bits);
   if (o.zeros) lab.initial_bits = bits_for_leading_zeros(*o.zeros);
   try {
@@ -138,7 +142,8 @@ int run(const MineOptions& o) {
   std::unique_ptr<ChainState> chain;
   const bool exists = !o.chain.empty() && std::filesystem::exists(o.chain);
   if (exists) {
-    const bool net_opts = o.network != "lab" || o.spacing || o.retarget_interval || o.halving_interval || o.pow_limit;
+    const bool net_opts =
+        o.network != "lab" || o.spacing || o.retarget_interval || o.halving_interval || o.pow_limit || o.maturity;
     if (net_opts) {
       throw UsageError(o.chain + " already exists; --network and the lab options apply only when creating a chain");
     }
@@ -391,6 +396,8 @@ void add_mine(CLI::App& app, Registry& registry) {
   add_integer_option<std::int64_t>(sub, "--retarget-interval", o->retarget_interval, "lab: blocks per retarget period (new chain)");
   add_integer_option<std::int64_t>(sub, "--halving-interval", o->halving_interval, "lab: blocks per subsidy halving (new chain)");
   sub->add_option("--pow-limit", o->pow_limit, "lab: easiest nBits allowed (new chain), e.g. 0x207fffff");
+  add_integer_option<std::int64_t>(sub, "--maturity", o->maturity,
+                                   "lab: blocks before a coinbase may be spent (new chain; default 3, mainnet 100)");
   sub->add_flag("--json", o->json, "one JSON object per block, then a summary (JSON Lines)");
   registry.push_back({sub, [o] { return run(*o); }});
 }

@@ -53,9 +53,19 @@ int run(const SendOptions& o) {
   for (const Transaction& tx : file.mempool) {
     for (const TxIn& in : tx.inputs) queued_spends.insert(in.prevout);
   }
+  // A coinbase is spendable only in a block coinbase_maturity blocks above its own; the
+  // transfer would be in the next block.
+  const std::int64_t spend_height = chain.height() + 1;
+  const std::int64_t maturity = chain.params().coinbase_maturity;
   std::vector<std::pair<OutPoint, Amount>> available;
+  std::vector<std::pair<std::int64_t, Amount>> immature;  // (height it matures at, amount), oldest first
   for (const auto& [out, coin] : chain.coins_of(o.from)) {
-    if (!queued_spends.count(out)) available.emplace_back(out, coin.out.amount);
+    if (queued_spends.count(out)) continue;
+    if (coin.coinbase && spend_height - coin.height < maturity) {
+      immature.emplace_back(coin.height + maturity, coin.out.amount);
+    } else {
+      available.emplace_back(out, coin.out.amount);
+    }
   }
   for (const Transaction& tx : file.mempool) {
     const Hash256 id = tx.txid();
@@ -67,6 +77,14 @@ int run(const SendOptions& o) {
   Amount have = 0;
   for (const auto& a : available) have += a.second;
   const Amount need = amount + fee;  // both <= kMaxMoney: no overflow
+  Amount later = have;
+  for (const auto& [at, value] : immature) {
+    if (have >= need || (later += value) < need) continue;
+    std::cerr << "powlab send: bad-txns-premature-spend-of-coinbase: " << o.from << " can spend "
+              << format_amount(have) << " in a block at height " << spend_height << "; enough of its coinbase coins "
+              << "mature at height " << at << " (coinbase maturity " << maturity << ")\n";
+    return kExitInvalid;
+  }
   if (have < need) {
     std::cerr << "powlab send: insufficient funds: " << o.from << " can spend " << format_amount(have)
               << " (confirmed balance " << format_amount(chain.balance(o.from)) << "), needs "

@@ -23,6 +23,8 @@ step scan "$genesis" --from 2083000000 --count 1000000
 echo; echo "== a ledger of your own: mine, send, mine, balances, tamper, verify"
 chain=$work/lab.chain
 step mine --chain "$chain" --blocks 3 --zeros 20 --miner alice
+# Coinbase maturity (3 on lab): only block 0's 50 coins are spendable in block 3.
+expect_invalid send --chain "$chain" --from alice --to bob --amount 60
 step send --chain "$chain" --from alice --to bob --amount 12.5 --fee 0.1
 step mine --chain "$chain" --blocks 1 --miner carol
 step chain balances "$chain"

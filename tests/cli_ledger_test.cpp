@@ -45,8 +45,12 @@ std::string slurp(const std::string& path) { return read_file(path); }
 struct CliLedger : ::testing::Test {
   test::TempDir dir;
   std::string chain = dir.file("chain.dat");
+  // A new chain without coinbase maturity: these tests spend young coinbases to test other
+  // rules; the maturity tests (at the end) keep it.
   void mine(int n, const std::string& miner) {
-    const auto r = run_powlab(args({"mine", "--chain", chain, "--blocks", std::to_string(n), "--miner", miner}, kFast));
+    std::vector<std::string> more = kFast;
+    if (!fs::exists(chain)) more.insert(more.end(), {"--maturity", "0"});
+    const auto r = run_powlab(args({"mine", "--chain", chain, "--blocks", std::to_string(n), "--miner", miner}, more));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   std::size_t entries() const {
@@ -288,7 +292,9 @@ TEST_F(CliLedger, KillDashNineDuringASaveLeavesTheOldFileValid) {
 }
 
 TEST_F(CliLedger, SendWhileMiningIsKeptAndMined) {
-  ASSERT_EQ(run_powlab({"mine", "--chain", chain, "--zeros", "14", "--threads", "1", "--miner", "alice"}).exit_code, 0);
+  ASSERT_EQ(run_powlab({"mine", "--chain", chain, "--zeros", "14", "--threads", "1", "--miner", "alice", "--maturity", "0"})
+                .exit_code,
+            0);
   // A miner that keeps saving blocks for a while ...
   const pid_t pid = spawn({"mine", "--chain", chain, "--blocks", "100000", "--threads", "1", "--miner", "m2",
                            "--max-seconds", "3"},
@@ -340,7 +346,8 @@ TEST_F(CliLedger, TamperThenVerifyShowsTheMerkleFailureAndTheBrokenLinks) {
   EXPECT_EQ(v.exit_code, 1);
   const json f = json::parse(v.out);
   EXPECT_EQ(f["height_failed"], 1);
-  EXPECT_EQ(f["failures"][1]["reason"], "bad-prevblk");
+  // Block 2 names the original block 1, which is in no file: not found (not "invalid").
+  EXPECT_EQ(f["failures"][1]["reason"], "prev-blk-not-found");
 
   // Bad tamper requests.
   EXPECT_EQ(run_powlab({"chain", "tamper", chain, "--height", "9", "--amount", "1"}).exit_code, 2);
@@ -378,6 +385,47 @@ TEST_F(CliLedger, VerifyRefusesUnreadableFilesWithExitTwo) {
   const auto m = run_powlab(args({"mine", "--chain", dir.file("flip.dat")}, {"--threads", "1"}));
   EXPECT_EQ(m.exit_code, 2);
   EXPECT_EQ(slurp(dir.file("flip.dat")), flipped);
+}
+
+// ---- coinbase maturity (issue 9) ----
+
+TEST_F(CliLedger, MaturityIsChosenStoredShownAndEnforcedBySend) {
+  auto r = run_powlab(args({"mine", "--chain", chain, "--blocks", "2", "--miner", "alice", "--maturity", "2"}, kFast));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto show = run_powlab({"chain", "show", chain});
+  EXPECT_NE(show.out.find("coinbase maturity 2"), std::string::npos) << show.out;
+  EXPECT_EQ(json::parse(run_powlab({"chain", "show", chain, "--json"}).out)["coinbase_maturity"], 2);
+  // Next block: height 2. Block 0's coinbase matures there, block 1's at height 3.
+  const std::string before = slurp(chain);
+  r = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "60"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("bad-txns-premature-spend-of-coinbase"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("mature at height 3"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(chain), before);
+  r = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "40"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // --maturity is a property of a new chain; mainnet's is Bitcoin's 100.
+  r = run_powlab(args({"mine", "--chain", chain, "--miner", "alice", "--maturity", "5"}, {"--threads", "1"}));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = run_powlab(args({"mine", "--chain", dir.file("bad.dat"), "--maturity", "-1"}, kFast));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(dir.file("bad.dat")));
+}
+
+// Before issue 9 a two-block lab file whose block 1 spends block 0's coinbase passed.
+TEST_F(CliLedger, VerifyReportsAPrematureCoinbaseSpendWithCoresCode) {
+  ChainFile file;
+  file.params = lab_network(test::easy_lab_options());  // the lab default maturity
+  ChainState c(file.params);
+  const BlockPtr b0 = test::next_block(c, "alice");
+  ASSERT_TRUE(c.accept(b0).ok());
+  const Transaction pay = test::transfer({OutPoint{b0->txids()[0], 0}}, 50 * kCoin, "alice", "bob", kCoin, 0);
+  file.blocks = {b0, test::next_block(c, "alice", {pay})};
+  save_chain_file(chain, file);
+  const auto r = run_powlab({"chain", "verify", chain});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("bad-txns-premature-spend-of-coinbase"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("height 1"), std::string::npos) << r.out << r.err;
 }
 
 }  // namespace

@@ -122,8 +122,8 @@ TEST(ChainFile, PreciseMessagesForForeignAndHostileFiles) {
   EXPECT_NE(refusal(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size())).find("wrong magic"),
             std::string::npos);
   auto future = bytes;
-  future[8] = 2;  // version 2
-  EXPECT_NE(refusal(future).find("version 2 is newer"), std::string::npos);
+  future[8] = 3;  // version 3
+  EXPECT_NE(refusal(future).find("version 3 is newer"), std::string::npos);
   auto hostile = bytes;
   for (int i = 12; i < 20; ++i) hostile[static_cast<std::size_t>(i)] = 0xff;  // length 2^64 - 1
   EXPECT_NE(refusal(hostile).find("bad length field"), std::string::npos);
@@ -140,8 +140,9 @@ TEST(ChainFile, HostileCountsInsideAValidChecksumAreRefusedWithoutAllocating) {
   // bounded by the bytes present.
   ChainFile f = sample_file();
   auto bytes = encode_chain_file(f);
-  // The block count sits right after the network section: name "lab" (1+3) + 4*8 + 2*4.
-  const std::size_t at = 20 + 1 + 3 + 32 + 8;
+  // The block count sits right after the network section: name "lab" (1+3) + 4*8 + 2*4,
+  // then the coinbase maturity (8, since version 2).
+  const std::size_t at = 20 + 1 + 3 + 32 + 8 + 8;
   for (int i = 0; i < 4; ++i) bytes[at + static_cast<std::size_t>(i)] = 0xff;
   const std::size_t len = bytes.size() - 20 - 32;
   const Hash256 sum = sha256d(std::span(bytes).subspan(20, len));

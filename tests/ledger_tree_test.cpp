@@ -46,12 +46,12 @@ TEST(BlockTree, AddRefusesWhatTheLedgerRefuses) {
   // A second genesis.
   EXPECT_EQ(tree.add(child_of(tree, BlockTree::npos, kT0 + 1, "other"), &i).reason, BlockReject::bad_genesis);
 
-  // An unknown parent: this tree keeps no orphans.
+  // An unknown parent (prev-blk-not-found, not bad-prevblk): this tree keeps no orphans.
   BlockTemplate t = tree.template_on(b1, kT0 + 20);
   t.prev_hash[0] ^= 1;
   BlockDraft d = make_block_draft(t, "m", {}, 0, 0);
   const AcceptResult orphan = tree.add(Block::make(test::grind(d.header, tree.params()), std::move(d.txs)), &i);
-  EXPECT_EQ(orphan.reason, BlockReject::parent_invalid);
+  EXPECT_EQ(orphan.reason, BlockReject::parent_unknown);
   EXPECT_NE(orphan.detail.find("unknown"), std::string::npos) << orphan.detail;
 
   // A coinbase paying one satoshi more than the subsidy.

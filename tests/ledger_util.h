@@ -16,8 +16,23 @@
 
 namespace powlab::test {
 
-inline ConsensusParams easy_lab(std::int64_t retarget_interval = 1000, std::int64_t halving_interval = 1000) {
+// easy_lab's options (a chain file needs LabOptions to round-trip through lab_network).
+inline LabOptions easy_lab_options(std::int64_t retarget_interval = 1000, std::int64_t halving_interval = 1000) {
   LabOptions o;
+  o.spacing = 10;
+  o.retarget_interval = retarget_interval;
+  o.halving_interval = halving_interval;
+  o.initial_bits = 0x207fffff;
+  o.pow_limit_bits = 0x207fffff;
+  return o;
+}
+
+// Coinbase maturity 0 unless asked: most ledger tests spend a coinbase in the next block to
+// test another rule; the maturity tests set it.
+inline ConsensusParams easy_lab(std::int64_t retarget_interval = 1000, std::int64_t halving_interval = 1000,
+                                std::int64_t coinbase_maturity = 0) {
+  LabOptions o;
+  o.coinbase_maturity = coinbase_maturity;
   o.spacing = 10;
   o.retarget_interval = retarget_interval;
   o.halving_interval = halving_interval;

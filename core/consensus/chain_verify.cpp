@@ -1,6 +1,7 @@
 #include "powlab/consensus/chain_verify.h"
 
 #include <algorithm>
+#include <array>
 
 #include "powlab/consensus/pow.h"
 #include "powlab/consensus/retarget.h"
@@ -43,48 +44,47 @@ std::optional<HeaderFailure> check_one(std::span<const BlockHeader> headers, std
                                              bits_hex(h.bits) + ")");
   }
 
-  // nBits: the retarget rule at a period boundary, unchanged inside a period.
+  // nBits: the retarget rule (next_work_required), given the period's first block when the
+  // input holds it; otherwise only the x4 / /4 bounds, which need no first block.
   if (height > 0) {
     if (i == 0) {
       unchecked.push_back("nBits of the first header (height " + std::to_string(height) +
                           "): its predecessor is not in the input");
-    } else if (!is_retarget_height(height, params)) {
-      if (h.bits != headers[i - 1].bits) {
-        return fail(HeaderReject::bad_diffbits, "nBits " + bits_hex(h.bits) + " changed inside a period (expected " +
-                                                    bits_hex(headers[i - 1].bits) + ")");
-      }
     } else {
-      const std::int64_t period_first = height - params.interval();
-      if (period_first < first_height) {
-        // The exact rule needs the period's first block time; the x4 / /4 bounds do not.
-        if (!permitted_difficulty_transition(height, headers[i - 1].bits, h.bits, params)) {
+      const BlockHeader& last = headers[i - 1];
+      auto first_time = [&](std::int64_t first) -> std::optional<std::int64_t> {
+        if (first < first_height) return std::nullopt;
+        return headers[static_cast<std::size_t>(first - first_height)].time;
+      };
+      const std::optional<std::uint32_t> expected = next_work_required(height, last.bits, last.time, params, first_time);
+      if (!expected) {
+        if (!permitted_difficulty_transition(height, last.bits, h.bits, params)) {
           return fail(HeaderReject::bad_diffbits, "nBits " + bits_hex(h.bits) +
                                                       " is outside the x4 / /4 retarget bounds from " +
-                                                      bits_hex(headers[i - 1].bits));
+                                                      bits_hex(last.bits));
         }
         unchecked.push_back("retarget at height " + std::to_string(height) + ": the period's first block (height " +
-                            std::to_string(period_first) +
+                            std::to_string(height - params.interval()) +
                             ") is not in the input, so only the x4 / /4 bounds were checked");
-      } else {
-        const BlockHeader& first = headers[static_cast<std::size_t>(period_first - first_height)];
-        const std::uint32_t expected =
-            calculate_next_work_required(headers[i - 1].bits, first.time, headers[i - 1].time, params);
-        if (h.bits != expected) {
-          return fail(HeaderReject::bad_diffbits,
-                      "nBits " + bits_hex(h.bits) + " differs from the retarget rule's " + bits_hex(expected));
+      } else if (h.bits != *expected) {
+        if (!is_retarget_height(height, params)) {
+          return fail(HeaderReject::bad_diffbits, "nBits " + bits_hex(h.bits) + " changed inside a period (expected " +
+                                                      bits_hex(*expected) + ")");
         }
+        return fail(HeaderReject::bad_diffbits,
+                    "nBits " + bits_hex(h.bits) + " differs from the retarget rule's " + bits_hex(*expected));
       }
     }
   }
 
   // Median-time-past over the previous 11 blocks. Near genesis Core uses those that exist;
   // for a file starting later, a partial window could wrongly reject, so it is skipped.
-  const auto span = static_cast<std::size_t>(params.median_time_span);
+  const auto span = std::min(static_cast<std::size_t>(params.median_time_span), kMedianTimeSpan);
   const std::size_t available = std::min(i, span);
   if (i > 0 && (available == span || first_height == 0)) {
-    std::vector<std::int64_t> prev;
-    for (std::size_t k = i - available; k < i; ++k) prev.push_back(headers[k].time);
-    const std::int64_t mtp = median_time_past(prev);
+    std::array<std::int64_t, kMedianTimeSpan> prev{};
+    for (std::size_t k = 0; k < available; ++k) prev[k] = headers[i - available + k].time;
+    const std::int64_t mtp = median_time_past(std::span(prev.data(), available));
     if (h.time <= mtp) {
       return fail(HeaderReject::time_too_old, "time " + std::to_string(h.time) +
                                                   " is not after the median of the previous " +

@@ -2,18 +2,10 @@
 
 #include <algorithm>
 
+#include "powlab/util/endian.h"
 #include "powlab/util/error.h"
 
 namespace powlab {
-
-namespace {
-void put_le32(std::uint8_t* p, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
-}
-std::uint32_t get_le32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} | std::uint32_t{p[1]} << 8 | std::uint32_t{p[2]} << 16 | std::uint32_t{p[3]} << 24;
-}
-}  // namespace
 
 std::array<std::uint8_t, kHeaderSize> BlockHeader::serialize() const {
   std::array<std::uint8_t, kHeaderSize> out;

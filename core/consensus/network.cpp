@@ -52,10 +52,27 @@ std::string check_network(const ConsensusParams& p) {
   }
   if (p.halving_interval <= 0) return "halving interval must be positive";
   if (!money_range(p.initial_subsidy)) return "initial subsidy is out of range";
+  if (auto s = check_supply(p); !s.empty()) return s;
+  if (p.coinbase_maturity < 0) return "coinbase maturity must be >= 0 blocks";
   if (auto s = bits_problem(p.pow_limit_bits, "powLimit"); !s.empty()) return s;
   if (auto s = bits_problem(p.initial_bits, "initial nBits"); !s.empty()) return s;
   if (decode_compact(p.initial_bits).target > p.pow_limit) {
     return "initial nBits " + bits_hex(p.initial_bits) + " is easier than powLimit " + bits_hex(p.pow_limit_bits);
+  }
+  return "";
+}
+
+std::string check_supply(const ConsensusParams& p) {
+  // At most 64 halvings pay anything (block_subsidy); each term <= 2^63 x blocks, so the
+  // running sum is kept in 128 bits and stops as soon as it passes the range.
+  unsigned __int128 total = 0;
+  for (int k = 0; k < 64 && (p.initial_subsidy >> k) > 0; ++k) {
+    total += static_cast<unsigned __int128>(p.initial_subsidy >> k) * static_cast<unsigned __int128>(p.halving_interval);
+    if (total > static_cast<unsigned __int128>(kMaxMoney)) {
+      return "halving interval " + std::to_string(p.halving_interval) + " with a subsidy of " +
+             format_amount(p.initial_subsidy) + " mints more than the money range (" + format_amount(kMaxMoney) +
+             " coins); about " + std::to_string(kMaxMoney / (2 * p.initial_subsidy)) + " blocks per halving at most";
+    }
   }
   return "";
 }
@@ -75,6 +92,10 @@ ConsensusParams lab_network(const LabOptions& o) {
   p.halving_interval = o.halving_interval;
   p.pow_limit_bits = o.pow_limit_bits;
   p.initial_bits = o.initial_bits;
+  p.coinbase_maturity = o.coinbase_maturity;
+  if (o.coinbase_maturity < 0 || o.coinbase_maturity > 1'000'000) {
+    throw std::invalid_argument("coinbase maturity must be 0..1000000 blocks");
+  }
   if (auto s = bits_problem(o.pow_limit_bits, "powLimit"); !s.empty()) throw std::invalid_argument(s);
   p.pow_limit = decode_compact(o.pow_limit_bits).target;
   if (auto s = check_network(p); !s.empty()) throw std::invalid_argument(s);
@@ -86,8 +107,6 @@ ConsensusParams network_by_name(std::string_view name) {
   if (name == "lab") return lab_network();
   throw std::invalid_argument("unknown network '" + std::string(name) + "' (known: mainnet, lab)");
 }
-
-std::vector<std::string> network_names() { return {"mainnet", "lab"}; }
 
 std::uint32_t bits_for_leading_zeros(int zeros) {
   if (zeros < 1 || zeros > 255) throw std::invalid_argument("leading zero bits must be 1..255");

@@ -1,7 +1,9 @@
 #include "powlab/consensus/retarget.h"
 
 #include <algorithm>
-#include <vector>
+#include <array>
+#include <stdexcept>
+#include <string>
 
 #include "powlab/consensus/target.h"
 
@@ -52,9 +54,14 @@ bool permitted_difficulty_transition(std::int64_t height, std::uint32_t old_bits
 }
 
 std::int64_t median_time_past(std::span<const std::int64_t> times) {
-  std::vector<std::int64_t> sorted(times.begin(), times.end());
-  std::sort(sorted.begin(), sorted.end());
-  return sorted[sorted.size() / 2];
+  if (times.empty() || times.size() > kMedianTimeSpan) {
+    throw std::invalid_argument("median_time_past takes 1.." + std::to_string(kMedianTimeSpan) + " times");
+  }
+  std::array<std::int64_t, kMedianTimeSpan> sorted{};
+  std::copy(times.begin(), times.end(), sorted.begin());
+  const auto end = sorted.begin() + static_cast<std::ptrdiff_t>(times.size());
+  std::sort(sorted.begin(), end);
+  return sorted[times.size() / 2];
 }
 
 }  // namespace powlab

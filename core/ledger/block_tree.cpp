@@ -29,8 +29,28 @@ std::string_view to_string(BlockReject r) {
     case BlockReject::bad_tx: return "bad-txns";
     case BlockReject::bad_genesis: return "bad-genesis";
     case BlockReject::parent_invalid: return "bad-prevblk";
+    case BlockReject::parent_unknown: return "prev-blk-not-found";
+    case BlockReject::fee_out_of_range: return "bad-txns-accumulated-fee-outofrange";
   }
   return "unknown";
+}
+
+bool remembered(BlockReject r) {
+  switch (r) {
+    // The hash names the header, not the body: a mutated or mismatched body (Core's
+    // BLOCK_MUTATED) must not poison the valid block with the same hash (CVE-2012-2459).
+    case BlockReject::bad_merkle:
+    case BlockReject::merkle_mutated:
+    // Costs nothing to make (Core does not store headers that fail proof of work either).
+    case BlockReject::high_hash:
+    case BlockReject::simulated_proof:
+    // Valid later, when the clock has caught up.
+    case BlockReject::time_too_new:
+    // Not a verdict on the block.
+    case BlockReject::none:
+    case BlockReject::parent_unknown: return false;
+    default: return true;
+  }
 }
 
 std::string_view to_string(AcceptStatus s) {
@@ -135,7 +155,7 @@ void BlockTree::place(std::uint32_t i) {
 
 int BlockTree::mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) const {
   int n = 0;
-  const int span = std::min(params_.median_time_span, 11);
+  const int span = std::min(params_.median_time_span, static_cast<int>(kMedianTimeSpan));
   while (p != npos && n < span) {
     if (p == 0 && anchor_) {
       // The anchor: its recent_times stand for itself and the blocks before it.
@@ -150,37 +170,27 @@ int BlockTree::mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) co
 }
 
 std::int64_t BlockTree::compute_mtp(std::uint32_t p) const {
-  std::array<std::int64_t, 11> w{};
+  std::array<std::int64_t, kMedianTimeSpan> w{};
   const int n = mtp_window(p, w);
   if (n == 0) return std::numeric_limits<std::int64_t>::min();
-  // Core GetMedianTimePast: sorted[size / 2]. An insertion sort: at most 11 values.
-  const auto count = static_cast<std::size_t>(n);
-  for (std::size_t i = 1; i < count; ++i) {
-    const std::int64_t v = w[i];
-    std::size_t j = i;
-    for (; j > 0 && w[j - 1] > v; --j) w[j] = w[j - 1];
-    w[j] = v;
-  }
-  return w[count / 2];
+  return median_time_past(std::span(w.data(), static_cast<std::size_t>(n)));
 }
 
 std::optional<std::uint32_t> BlockTree::bits_after(std::uint32_t p) const {
   const Entry& e = entries_[p];
-  const std::int64_t h = e.height + 1;
-  if (!is_retarget_height(h, params_)) return e.bits;
-  const std::int64_t first_height = h - params_.interval();
-  std::uint32_t q = p;
-  while (q != npos && entries_[q].height > first_height && !(q == 0 && anchor_)) q = entries_[q].parent;
-  std::int64_t first_time = 0;
-  if (q != npos && entries_[q].height == first_height) {
-    first_time = entries_[q].time;
-  } else if (anchor_ && anchor_->period_start_time &&
-             first_height == anchor_->height - anchor_->height % params_.interval()) {
-    first_time = *anchor_->period_start_time;
-  } else {
+  // The tree's part is only finding the period's first block among p's ancestors (or the
+  // anchor's record of it); the rule itself is consensus's next_work_required.
+  auto first_time = [&](std::int64_t first_height) -> std::optional<std::int64_t> {
+    std::uint32_t q = p;
+    while (q != npos && entries_[q].height > first_height && !(q == 0 && anchor_)) q = entries_[q].parent;
+    if (q != npos && entries_[q].height == first_height) return entries_[q].time;
+    if (anchor_ && anchor_->period_start_time &&
+        first_height == anchor_->height - anchor_->height % params_.interval()) {
+      return *anchor_->period_start_time;
+    }
     return std::nullopt;
-  }
-  return calculate_next_work_required(e.bits, first_time, e.time, params_);
+  };
+  return next_work_required(e.height + 1, e.bits, e.time, params_, first_time);
 }
 
 AcceptResult BlockTree::refuse(BlockReject r, std::string detail) {
@@ -273,12 +283,11 @@ std::optional<AcceptResult> BlockTree::check_coinbase_only(const Block& b, std::
   if (options_.headers_only) return std::nullopt;
   if (b.txs().size() > 1) {
     AcceptResult r = refuse(BlockReject::bad_tx, "transaction 1: " + std::string(kRewardsOnlyRefusal));
-    r.tx_error = TxError{TxReject::missing_input, std::string(kRewardsOnlyRefusal)};
+    r.tx_error = TxError{TxReject::no_utxo_set, std::string(kRewardsOnlyRefusal)};
     r.tx_index = 1;
     return r;
   }
-  Amount paid = 0;
-  for (const TxOut& o : b.txs()[0].outputs) paid += o.amount;  // range-checked by check_context_free
+  const Amount paid = b.txs()[0].value_out();  // in range: check_context_free passed
   if (auto why = coinbase_overpays(paid, block_subsidy(height, params_), 0)) {
     return refuse(BlockReject::bad_coinbase_amount, *why);
   }
@@ -396,7 +405,7 @@ AcceptResult BlockTree::add(const BlockPtr& block, std::uint32_t* index, std::ui
     const bool hinted = parent_hint < entries_.size() && hash_of(parent_hint) == h.prev_hash;
     parent = hinted ? parent_hint : find(h.prev_hash);
     if (parent == npos) {
-      return refuse(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is unknown");
+      return refuse(BlockReject::parent_unknown, "parent " + hash_to_display(h.prev_hash) + " is unknown");
     }
     if (entries_[parent].flags & kInvalid) {
       return refuse(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is invalid");

@@ -6,10 +6,9 @@
 #include <limits>
 #include <stdexcept>
 
+#include "active_chain.h"
 #include "powlab/consensus/merkle.h"
-#include "powlab/consensus/pow.h"
-#include "powlab/consensus/retarget.h"
-#include "powlab/consensus/target.h"
+#include "powlab/ledger/orphan_pool.h"
 
 namespace powlab {
 
@@ -18,451 +17,153 @@ std::size_t OutPointHasher::operator()(const OutPoint& o) const noexcept {
 }
 
 namespace {
-
 constexpr std::uint32_t kNone = BlockTree::npos;
-
-struct TxFailure {
-  TxError error;
-  std::size_t index = 0;
-};
-
-Amount sum_outputs(const Transaction& tx) {
-  Amount s = 0;
-  for (const TxOut& o : tx.outputs) s += o.amount;  // range-checked already
-  return s;
-}
-
-std::string outpoint_text(const OutPoint& o) { return hash_to_display(o.txid) + ":" + std::to_string(o.index); }
-
 }  // namespace
 
+// ChainState = an active chain (tree, best chain, ledger: active_chain.h), an orphan pool,
+// and the memory of refused blocks that never entered the tree.
 struct ChainState::Impl {
-  struct CoinEntry {
-    Coin coin;
-    bool spent = false;
-  };
-  struct InvalidInfo {
-    BlockReject reason;
-    std::optional<TxError> tx_error;
-    std::size_t tx_index;
-    std::string detail;
-  };
+  using BlockFailure = detail::BlockFailure;
 
-  Impl(ConsensusParams p, ChainOptions o)
-      : tree(std::move(p), TreeOptions{o.validation, o.headers_only}), params(tree.params()), options(o) {}
+  Impl(ConsensusParams p, ChainOptions o) : options(o), chain(std::move(p), options), orphans(o.max_orphans) {}
   Impl(ConsensusParams p, const Anchor& anchor, ChainOptions o)
-      : tree(std::move(p), anchor, TreeOptions{o.validation, o.headers_only}), params(tree.params()), options(o) {
-    active.push_back(0);
-    base_height = anchor.height;
-  }
+      : options(o), chain(std::move(p), anchor, options), orphans(o.max_orphans) {}
 
-  BlockTree tree;                   // every block taken in, in arrival order
-  const ConsensusParams& params;
-  ChainOptions options;
-  std::vector<std::uint32_t> active;  // best chain, by height - base_height
-  std::int64_t base_height = 0;
-  std::vector<BlockPtr> orphans;    // arrival order, bounded
-  std::unordered_map<std::uint32_t, InvalidInfo> invalid_info;
-  std::unordered_map<OutPoint, CoinEntry, OutPointHasher> utxo;
-  std::size_t unspent = 0;
-  std::unordered_map<std::string, Amount> balances;
-  std::unordered_map<std::string, RewardTotals> rewards;
+  ChainOptions options;        // before chain: it keeps a reference
+  detail::ActiveChain chain;
+  OrphanPool<BlockPtr> orphans;
+  // Blocks refused for good (remembered(reason)) that are not in the tree, by hash: a block
+  // seen again is refused at once, and so is a block naming one as its parent (bad-prevblk).
+  // Grows with the blocks refused, never with free input: each passed proof of work first
+  // (failed proof is not remembered).
+  std::unordered_map<Hash256, BlockFailure, Hash256Hasher> failed;
   U256 zero_work;
   Hash256 zero_hash{};
 
-  const BlockTree::Entry& entry(std::uint32_t i) const { return tree[i]; }
-  const Hash256& hash_of(std::uint32_t i) const { return tree.hash_of(i); }
-  std::uint32_t find(const Hash256& h) const { return tree.find(h); }
-  bool is_best(std::uint32_t i) const {
-    const std::int64_t k = tree[i].height - base_height;
-    return k >= 0 && k < static_cast<std::int64_t>(active.size()) && active[static_cast<std::size_t>(k)] == i;
-  }
-  bool is_invalid(std::uint32_t i) const { return (tree[i].flags & BlockTree::kInvalid) != 0; }
-  // The parent's entry: the tip without a lookup in the common case.
-  std::uint32_t find_parent(const Hash256& prev) const {
-    const std::uint32_t t = tip();
-    if (t != kNone && hash_of(t) == prev) return t;
-    return find(prev);
+  const BlockTree& tree() const { return chain.tree(); }
+  std::uint32_t find(const Hash256& h) const { return chain.tree().find(h); }
+
+  static AcceptResult refusal(const BlockFailure& f, std::string detail) {
+    AcceptResult r = BlockTree::refuse(f.reason, std::move(detail));
+    r.tx_error = f.tx_error;
+    r.tx_index = f.tx_index;
+    return r;
   }
 
-  std::uint32_t tip() const { return active.empty() ? kNone : active.back(); }
-
-  // ---- ledger ----
-  enum class CoinState { missing, spent, unspent };
-  CoinState coin_state(const OutPoint& o, const Coin** coin) const {
-    auto it = utxo.find(o);
-    if (it == utxo.end()) return CoinState::missing;
-    if (coin) *coin = &it->second.coin;
-    return it->second.spent ? CoinState::spent : CoinState::unspent;
-  }
-
-  void credit(const std::string& owner, Amount a) {
-    if (!options.track_balances) return;
-    auto it = balances.find(owner);
-    if (it == balances.end()) it = balances.emplace(owner, 0).first;
-    it->second += a;
-    if (it->second == 0) balances.erase(it);
-  }
-
-  // Checks a transfer's inputs against the set (with an optional overlay for check_tx_after)
-  // and returns its fee.
-  template <class Lookup>
-  static std::optional<TxError> check_inputs(const Transaction& tx, Lookup&& lookup, Amount* fee) {
-    Amount in = 0;
-    for (std::size_t i = 0; i < tx.inputs.size(); ++i) {
-      const OutPoint& o = tx.inputs[i].prevout;
-      const Coin* coin = nullptr;
-      switch (lookup(o, &coin)) {
-        case CoinState::missing:
-          return TxError{TxReject::missing_input,
-                         "input " + std::to_string(i) + " spends " + outpoint_text(o) + ", which does not exist"};
-        case CoinState::spent:
-          return TxError{TxReject::double_spend,
-                         "input " + std::to_string(i) + " spends " + outpoint_text(o) + ", which is already spent"};
-        case CoinState::unspent: break;
+  // A block (not in the tree) is refused for good: remember it, and refuse the orphans that
+  // descend from it, which can now never connect.
+  void forget_descendants(const Hash256& hash, std::int64_t height_hint) {
+    std::vector<Hash256> parents{hash};
+    while (!parents.empty()) {
+      const Hash256 p = parents.back();
+      parents.pop_back();
+      for (const BlockPtr& o : orphans.remove_if([&](const BlockPtr& b) { return b->header().prev_hash == p; })) {
+        failed.emplace(o->hash(), BlockFailure{BlockReject::parent_invalid, std::nullopt, 0,
+                                               "descends from invalid block " + hash_to_display(hash) +
+                                                   (height_hint >= 0 ? " at height " + std::to_string(height_hint) : "")});
+        parents.push_back(o->hash());
       }
-      in += coin->out.amount;
-      if (!money_range(in)) return TxError{TxReject::amount_out_of_range, "the inputs sum out of range"};
     }
-    const Amount out = sum_outputs(tx);
-    if (out > in) {
-      return TxError{TxReject::outputs_exceed_inputs,
-                     "outputs " + format_coins_fixed(out) + " exceed inputs " + format_coins_fixed(in)};
+  }
+
+  void remember(const BlockPtr& block, const AcceptResult& r, const std::vector<std::uint32_t>& marked) {
+    for (const std::uint32_t i : marked) forget_descendants(tree().hash_of(i), tree()[i].height);
+    if (!marked.empty() || !remembered(r.reason)) return;
+    failed.emplace(block->hash(), BlockFailure{r.reason, r.tx_error, r.tx_index, r.detail});
+    forget_descendants(block->hash(), -1);
+  }
+
+  // A block whose parent is in the tree (or a first genesis), then remembered if refused.
+  AcceptResult add_known_parent(const BlockPtr& block, bool pow_skipped) {
+    std::vector<std::uint32_t> marked;
+    AcceptResult r = chain.add(block, pow_skipped, &marked);
+    if (r.status == AcceptStatus::invalid) remember(block, r, marked);
+    return r;
+  }
+
+  std::optional<AcceptResult> known(const BlockPtr& block) const {
+    const Hash256& hash = block->hash();
+    // A block extending a tip that has no child yet cannot already be in the tree (any child
+    // would be the tip or be recorded as a child): skip the lookup in the common case.
+    const std::uint32_t t = chain.tip();
+    const bool new_child_of_tip = t != kNone && !(tree()[t].flags & BlockTree::kHasChild) &&
+                                  tree().hash_of(t) == block->header().prev_hash;
+    if (const std::uint32_t k = new_child_of_tip ? kNone : find(hash); k != kNone) {
+      if (chain.is_invalid(k)) return refusal(chain.failure(k), "already known invalid: " + chain.failure(k).detail);
+      AcceptResult r;
+      r.status = AcceptStatus::duplicate;
+      return r;
     }
-    if (fee) *fee = in - out;
+    if (auto it = failed.find(hash); it != failed.end()) {
+      return refusal(it->second, "already known invalid: " + it->second.detail);
+    }
+    if (orphans.any_of([&](const BlockPtr& o) { return o->hash() == hash; })) {
+      AcceptResult r;
+      r.status = AcceptStatus::duplicate;
+      return r;
+    }
     return std::nullopt;
-  }
-
-  void apply_tx(const Transaction& tx, const Hash256& txid, std::int64_t height) {
-    for (const TxIn& in : tx.inputs) {
-      CoinEntry& c = utxo.find(in.prevout)->second;
-      c.spent = true;
-      --unspent;
-      credit(c.coin.out.owner, -c.coin.out.amount);
-    }
-    for (std::uint32_t k = 0; k < tx.outputs.size(); ++k) {
-      utxo.insert_or_assign(OutPoint{txid, k}, CoinEntry{Coin{tx.outputs[k], height, tx.is_coinbase()}, false});
-      ++unspent;
-      credit(tx.outputs[k].owner, tx.outputs[k].amount);
-    }
-  }
-  void undo_tx(const Transaction& tx, const Hash256& txid) {
-    for (std::uint32_t k = 0; k < tx.outputs.size(); ++k) {
-      utxo.erase(OutPoint{txid, k});
-      --unspent;
-      credit(tx.outputs[k].owner, -tx.outputs[k].amount);
-    }
-    for (const TxIn& in : tx.inputs) {
-      CoinEntry& c = utxo.find(in.prevout)->second;
-      c.spent = false;
-      ++unspent;
-      credit(c.coin.out.owner, c.coin.out.amount);
-    }
-  }
-
-  // Applies block i's transactions to the ledger. On failure nothing is left applied.
-  std::optional<TxFailure> connect_txs(std::uint32_t i, Amount* fees_out) {
-    const Block& b = *entry(i).block;
-    const std::int64_t height = entry(i).height;
-    const auto& txs = b.txs();
-    Amount fees = 0;
-    std::size_t applied = 0;
-    auto rollback = [&] {
-      for (std::size_t k = applied; k-- > 1;) undo_tx(txs[k], b.txids()[k]);
-    };
-    for (std::size_t k = 1; k < txs.size(); ++k) {
-      if (options.rewards_only) {
-        return TxFailure{{TxReject::missing_input, std::string(kRewardsOnlyRefusal)}, k};
-      }
-      Amount fee = 0;
-      auto lookup = [&](const OutPoint& o, const Coin** c) { return coin_state(o, c); };
-      if (auto err = check_inputs(txs[k], lookup, &fee)) {
-        applied = k;
-        rollback();
-        return TxFailure{*err, k};
-      }
-      apply_tx(txs[k], b.txids()[k], height);
-      fees += fee;  // each fee <= kMaxMoney and the total is bounded by the inputs' supply
-      applied = k + 1;
-    }
-    *fees_out = fees;
-    return std::nullopt;
-  }
-
-  // Connect entry i (a child of the tip) to the best chain.
-  std::optional<InvalidInfo> connect(std::uint32_t i) {
-    const BlockTree::Entry& e = entry(i);
-    if (!options.headers_only) {
-      const Block& b = *e.block;
-      Amount fees = 0;
-      if (auto f = connect_txs(i, &fees)) {
-        return InvalidInfo{BlockReject::bad_tx, f->error, f->index,
-                           "transaction " + std::to_string(f->index) + " " + hash_to_display(b.txids()[f->index]) +
-                               ": " + f->error.detail};
-      }
-      const Transaction& cb = b.txs()[0];
-      const Amount subsidy = block_subsidy(e.height, params);
-      const Amount paid = sum_outputs(cb);
-      if (auto why = coinbase_overpays(paid, subsidy, fees)) {
-        for (std::size_t k = b.txs().size(); k-- > 1;) undo_tx(b.txs()[k], b.txids()[k]);
-        return InvalidInfo{BlockReject::bad_coinbase_amount, std::nullopt, 0, *why};
-      }
-      if (options.rewards_only) {
-        for (const TxOut& o : cb.outputs) credit(o.owner, o.amount);
-      } else {
-        apply_tx(cb, b.txids()[0], e.height);
-      }
-      if (options.track_balances) {
-        RewardTotals& r = rewards[cb.outputs[0].owner];
-        r.subsidy += subsidy;
-        r.fees += fees;
-        ++r.blocks;
-      }
-    }
-    active.push_back(i);
-    return std::nullopt;
-  }
-
-  // Disconnect the tip from the best chain, restoring the ledger exactly.
-  void disconnect_tip() {
-    const std::uint32_t i = active.back();
-    const BlockTree::Entry& e = entry(i);
-    if (!options.headers_only) {
-      const Block& b = *e.block;
-      const Transaction& cb = b.txs()[0];
-      if (options.rewards_only) {
-        for (const TxOut& o : cb.outputs) credit(o.owner, -o.amount);
-      } else {
-        undo_tx(cb, b.txids()[0]);
-      }
-      Amount fees = 0;
-      for (std::size_t k = b.txs().size(); k-- > 1;) {
-        const Transaction& tx = b.txs()[k];
-        undo_tx(tx, b.txids()[k]);
-        Amount in = 0;
-        for (const TxIn& ti : tx.inputs) in += utxo.find(ti.prevout)->second.coin.out.amount;
-        fees += in - sum_outputs(tx);
-      }
-      if (options.track_balances) {
-        auto it = rewards.find(cb.outputs[0].owner);
-        it->second.subsidy -= block_subsidy(e.height, params);
-        it->second.fees -= fees;
-        if (--it->second.blocks == 0) rewards.erase(it);
-      }
-    }
-    active.pop_back();
-  }
-
-  void mark_invalid(std::uint32_t i, InvalidInfo info) {
-    invalid_info.emplace(i, std::move(info));
-    for (const std::uint32_t k : tree.mark_invalid(i)) {
-      invalid_info.emplace(k, InvalidInfo{BlockReject::parent_invalid, std::nullopt, 0,
-                                          "descends from invalid block " + hash_to_display(hash_of(i)) + " at height " +
-                                              std::to_string(entry(i).height)});
-    }
-  }
-
-  bool better(std::uint32_t a, std::uint32_t b) const { return tree.better(a, b); }
-
-  struct Activation {
-    std::uint32_t disconnected = 0, connected = 0;
-    std::int64_t fork_height = -1;
-    std::optional<std::pair<std::uint32_t, InvalidInfo>> failure;  // the first block that failed
-  };
-
-  // Make `target` the best tip (it has more work than the current one).
-  Activation activate(std::uint32_t target) {
-    Activation a;
-    // The branch back to the best chain.
-    std::vector<std::uint32_t> branch;
-    std::uint32_t f = target;
-    while (f != kNone && !is_best(f)) {
-      branch.push_back(f);
-      f = entry(f).parent;
-    }
-    a.fork_height = f == kNone ? -1 : entry(f).height;
-    std::vector<std::uint32_t> old;
-    while (!active.empty() && active.back() != f) {
-      old.push_back(active.back());
-      disconnect_tip();
-    }
-    a.disconnected = static_cast<std::uint32_t>(old.size());
-    for (auto it = branch.rbegin(); it != branch.rend(); ++it) {
-      if (auto bad = connect(*it)) {
-        a.failure = std::make_pair(*it, *bad);
-        mark_invalid(*it, std::move(*bad));
-        // Back to the old chain (its blocks connected before, so they connect again).
-        while (!active.empty() && active.back() != f) disconnect_tip();
-        for (auto o = old.rbegin(); o != old.rend(); ++o) connect(*o);
-        a.disconnected = 0;
-        a.connected = 0;
-        return a;
-      }
-      ++a.connected;
-    }
-    return a;
-  }
-
-  std::uint32_t best_valid_entry() const {
-    std::uint32_t best = kNone;
-    for (std::uint32_t i = 0; i < tree.size(); ++i) {
-      if (!is_invalid(i) && better(i, best)) best = i;
-    }
-    return best;
-  }
-
-  static AcceptResult invalid(BlockReject r, std::string detail) { return BlockTree::refuse(r, std::move(detail)); }
-
-  bool in_orphans(const Hash256& h) const {
-    for (const BlockPtr& o : orphans) {
-      if (o->hash() == h) return true;
-    }
-    return false;
-  }
-
-  // One block whose parent is known or which is a genesis. Does not touch the orphan pool.
-  AcceptResult accept_one(const BlockPtr& block, bool pow_skipped) {
-    const Block& b = *block;
-    const BlockHeader& h = b.header();
-    std::uint32_t parent = kNone;
-    std::int64_t height = 0;
-    if (h.prev_hash == zero_hash && tree.empty()) {
-      height = 0;
-    } else {
-      parent = find_parent(h.prev_hash);
-      if (parent == kNone) return invalid(BlockReject::bad_genesis, "internal: parent vanished");
-      if (is_invalid(parent)) {
-        return invalid(BlockReject::parent_invalid, "parent " + hash_to_display(h.prev_hash) + " is invalid");
-      }
-      height = entry(parent).height + 1;
-    }
-    if (auto bad = tree.check_contextual(b, parent, height)) return *bad;
-
-    const std::uint32_t i = tree.insert(block, parent, height);
-
-    AcceptResult res;
-    res.pow_skipped = pow_skipped;
-    if (!better(i, tip())) {
-      res.status = AcceptStatus::side_branch;
-      return res;
-    }
-    if (parent != kNone && parent == tip()) {
-      // The common case: a child of the tip. No branch walk, no allocation.
-      if (auto bad = connect(i)) {
-        mark_invalid(i, *bad);
-        AcceptResult r = invalid(bad->reason, bad->detail);
-        r.tx_error = bad->tx_error;
-        r.tx_index = bad->tx_index;
-        return r;
-      }
-      res.status = AcceptStatus::new_tip;
-      res.connected = 1;
-      return res;
-    }
-    Activation a = activate(i);
-    if (a.failure) {
-      const InvalidInfo& info = invalid_info.at(i);
-      res.status = AcceptStatus::invalid;
-      res.reason = info.reason;
-      res.tx_error = info.tx_error;
-      res.tx_index = info.tx_index;
-      res.detail = a.failure->first == i ? info.detail
-                                         : "branch block at height " + std::to_string(entry(a.failure->first).height) +
-                                               " failed: " + a.failure->second.detail;
-      // A prefix of the failed branch may still carry more work than the restored tip.
-      for (std::uint32_t best = best_valid_entry(); best != kNone && best != tip() && better(best, tip());
-           best = best_valid_entry()) {
-        Activation again = activate(best);
-        if (!again.failure) {
-          res.disconnected += again.disconnected;
-          res.connected += again.connected;
-          break;
-        }
-      }
-      return res;
-    }
-    res.status = AcceptStatus::new_tip;
-    res.disconnected = a.disconnected;
-    res.connected = a.connected;
-    res.fork_height = a.disconnected > 0 ? a.fork_height : -1;
-    return res;
   }
 
   AcceptResult accept(const BlockPtr& block) {
     if (!block) throw std::invalid_argument("accept: null block");
-    const Hash256& hash = block->hash();
-    // A block extending a tip that has no child yet cannot already be in the tree (any child
-    // would be the tip or be recorded as a child): skip the lookup in the common case.
-    const std::uint32_t t = tip();
-    const bool new_child_of_tip =
-        t != kNone && !(entry(t).flags & BlockTree::kHasChild) && hash_of(t) == block->header().prev_hash;
-    if (const std::uint32_t known = new_child_of_tip ? kNone : find(hash); known != kNone) {
-      if (is_invalid(known)) {
-        const InvalidInfo& info = invalid_info.at(known);
-        AcceptResult r = invalid(info.reason, "already known invalid: " + info.detail);
-        r.tx_error = info.tx_error;
-        r.tx_index = info.tx_index;
-        return r;
-      }
-      AcceptResult r;
-      r.status = AcceptStatus::duplicate;
-      return r;
-    }
-    if (in_orphans(hash)) {
-      AcceptResult r;
-      r.status = AcceptStatus::duplicate;
-      return r;
-    }
+    if (auto seen = known(block)) return *seen;
     bool pow_skipped = false;
-    if (auto bad = tree.check_context_free(*block, pow_skipped)) return *bad;
+    if (auto bad = tree().check_context_free(*block, pow_skipped)) {
+      if (remembered(bad->reason)) remember(block, *bad, {});
+      return *bad;
+    }
 
     const Hash256& prev = block->header().prev_hash;
     const bool genesis = prev == zero_hash;
-    if (genesis && !tree.empty()) {
-      return invalid(BlockReject::bad_genesis, "a second genesis block (null prev_hash) in a chain that has one");
+    if (genesis && !tree().empty()) {
+      AcceptResult r =
+          BlockTree::refuse(BlockReject::bad_genesis, "a second genesis block (null prev_hash) in a chain that has one");
+      remember(block, r, {});
+      return r;
     }
-    if (!genesis && find_parent(prev) == kNone) {
+    if (auto it = failed.find(prev); it != failed.end()) {
+      // Checked after proof of work, so a refusal remembered here cost its sender work.
+      AcceptResult r = BlockTree::refuse(BlockReject::parent_invalid, "parent " + hash_to_display(prev) +
+                                                                          " is known invalid (" +
+                                                                          std::string(to_string(it->second.reason)) + ")");
+      remember(block, r, {});
+      return r;
+    }
+    if (!genesis && chain.find_parent(prev) == kNone) {
       if (options.max_orphans == 0) {
-        return invalid(BlockReject::parent_invalid, "parent " + hash_to_display(prev) + " is unknown");
+        return BlockTree::refuse(BlockReject::parent_unknown, "parent " + hash_to_display(prev) + " is unknown");
       }
-      if (orphans.size() >= options.max_orphans) orphans.erase(orphans.begin());
-      orphans.push_back(block);
+      orphans.add(block);
       AcceptResult r;
       r.status = AcceptStatus::orphan;
       r.pow_skipped = pow_skipped;
       return r;
     }
 
-    AcceptResult res = accept_one(block, pow_skipped);
-    if (res.status == AcceptStatus::invalid || orphans.empty()) return res;
+    AcceptResult res = add_known_parent(block, pow_skipped);
+    if (res.status == AcceptStatus::invalid) return res;
+    resolve_orphans(res);
+    return res;
+  }
 
-    // Orphans waiting on this block (and on those, in turn).
-    std::vector<Hash256> ready{hash};
-    while (!ready.empty()) {
-      const Hash256 parent = ready.back();
-      ready.pop_back();
-      for (std::size_t k = 0; k < orphans.size();) {
-        if (orphans[k]->header().prev_hash != parent) {
-          ++k;
-          continue;
-        }
-        BlockPtr o = orphans[k];
-        orphans.erase(orphans.begin() + static_cast<std::ptrdiff_t>(k));
-        bool skipped = false;
-        tree.check_context_free(*o, skipped);  // passed before it was queued
-        AcceptResult r = accept_one(o, skipped);
-        if (r.status == AcceptStatus::invalid) continue;
-        ++res.orphans_accepted;
-        ready.push_back(o->hash());
-        if (r.status == AcceptStatus::new_tip) {
-          if (res.status != AcceptStatus::new_tip) res.fork_height = r.fork_height;
-          res.status = AcceptStatus::new_tip;
-          res.disconnected += r.disconnected;
-          res.connected += r.connected;
-        }
+  // Orphans whose parent is now in the tree, oldest first (orphan_pool.h), and in turn those
+  // they unlock.
+  void resolve_orphans(AcceptResult& res) {
+    auto ready = [&](const BlockPtr& o) { return find(o->header().prev_hash) != kNone; };
+    while (auto o = orphans.take_oldest_ready(ready)) {
+      bool skipped = false;
+      tree().check_context_free(**o, skipped);  // passed before it was queued
+      AcceptResult r = add_known_parent(*o, skipped);
+      if (r.status == AcceptStatus::invalid) continue;
+      ++res.orphans_accepted;
+      if (r.status == AcceptStatus::new_tip) {
+        if (res.status != AcceptStatus::new_tip) res.fork_height = r.fork_height;
+        res.status = AcceptStatus::new_tip;
+        res.disconnected += r.disconnected;
+        res.connected += r.connected;
       }
     }
-    return res;
   }
 };
 
@@ -478,68 +179,62 @@ ChainState::~ChainState() = default;
 
 AcceptResult ChainState::accept(const BlockPtr& block) { return impl_->accept(block); }
 
-bool ChainState::empty() const { return impl_->active.empty(); }
+bool ChainState::empty() const { return impl_->chain.active().empty(); }
 std::int64_t ChainState::height() const {
-  return impl_->active.empty() ? -1 : impl_->entry(impl_->active.back()).height;
+  return empty() ? -1 : impl_->tree()[impl_->chain.tip()].height;
 }
 const Hash256& ChainState::tip_hash() const {
-  return impl_->active.empty() ? impl_->zero_hash : impl_->hash_of(impl_->active.back());
+  return empty() ? impl_->zero_hash : impl_->tree().hash_of(impl_->chain.tip());
 }
 const U256& ChainState::tip_work() const {
-  return impl_->active.empty() ? impl_->zero_work : impl_->entry(impl_->active.back()).chainwork;
+  return empty() ? impl_->zero_work : impl_->tree()[impl_->chain.tip()].chainwork;
 }
 
 BlockPtr ChainState::block_at(std::int64_t height) const {
-  const Impl& m = *impl_;
-  const std::int64_t k = height - m.base_height;
-  if (k < 0 || k >= static_cast<std::int64_t>(m.active.size())) return nullptr;
-  return m.entry(m.active[static_cast<std::size_t>(k)]).block;
+  const detail::ActiveChain& c = impl_->chain;
+  const std::int64_t k = height - c.base_height();
+  if (k < 0 || k >= static_cast<std::int64_t>(c.active().size())) return nullptr;
+  return c.tree()[c.active()[static_cast<std::size_t>(k)]].block;
 }
 
 Hash256 ChainState::hash_at(std::int64_t height) const {
-  const Impl& m = *impl_;
-  const std::int64_t k = height - m.base_height;
-  if (k < 0 || k >= static_cast<std::int64_t>(m.active.size())) return Hash256{};
-  return m.hash_of(m.active[static_cast<std::size_t>(k)]);
-}
-
-std::optional<std::uint32_t> ChainState::next_bits(const Hash256& parent) const {
-  const std::uint32_t p = impl_->find(parent);
-  if (p == kNone) return std::nullopt;
-  return impl_->tree.bits_after(p);
+  const detail::ActiveChain& c = impl_->chain;
+  const std::int64_t k = height - c.base_height();
+  if (k < 0 || k >= static_cast<std::int64_t>(c.active().size())) return Hash256{};
+  return c.tree().hash_of(c.active()[static_cast<std::size_t>(k)]);
 }
 
 BlockTemplate ChainState::next_template(std::int64_t now) const {
-  return impl_->tree.template_on(impl_->tip(), now);
+  return impl_->tree().template_on(impl_->chain.tip(), now);
 }
 
-std::size_t ChainState::block_count() const { return impl_->tree.size() - (impl_->tree.has_anchor() ? 1 : 0); }
+std::size_t ChainState::block_count() const { return impl_->tree().size() - (impl_->tree().has_anchor() ? 1 : 0); }
 std::size_t ChainState::orphan_count() const { return impl_->orphans.size(); }
 bool ChainState::contains(const Hash256& hash) const { return impl_->find(hash) != kNone; }
 bool ChainState::on_best_chain(const Hash256& hash) const {
   const std::uint32_t i = impl_->find(hash);
-  return i != kNone && impl_->is_best(i);
+  return i != kNone && impl_->chain.is_best(i);
 }
 
 std::vector<BlockPtr> ChainState::blocks_in_order() const {
   std::vector<BlockPtr> out;
-  const BlockTree& tree = impl_->tree;
+  const BlockTree& tree = impl_->tree();
   out.reserve(tree.size());
   for (std::uint32_t i = 0; i < tree.size(); ++i) {
-    if (tree[i].block && !impl_->is_invalid(i)) out.push_back(tree[i].block);
+    if (tree[i].block && !impl_->chain.is_invalid(i)) out.push_back(tree[i].block);
   }
   return out;
 }
 
 std::size_t ChainState::side_block_count() const {
-  return block_count() - (impl_->active.size() - (impl_->tree.has_anchor() ? 1 : 0));
+  return block_count() - (impl_->chain.active().size() - (impl_->tree().has_anchor() ? 1 : 0));
 }
 
 std::optional<ChainState::BlockInfo> ChainState::info(const Hash256& hash) const {
   const std::uint32_t i = impl_->find(hash);
   if (i == kNone) return std::nullopt;
-  const auto& e = impl_->entry(i);
-  return BlockInfo{e.height, e.chainwork, impl_->is_best(i), impl_->is_invalid(i), i};
+  const auto& e = impl_->tree()[i];
+  return BlockInfo{e.height, e.chainwork, impl_->chain.is_best(i), impl_->chain.is_invalid(i), i};
 }
 
 std::optional<TxError> ChainState::check_tx(const Transaction& tx, Amount* fee) const {
@@ -549,10 +244,11 @@ std::optional<TxError> ChainState::check_tx(const Transaction& tx, Amount* fee) 
 std::optional<TxError> ChainState::check_tx_after(const Transaction& tx, std::span<const Transaction> earlier,
                                                   Amount* fee) const {
   const Impl& m = *impl_;
-  if (tx.is_coinbase()) return TxError{TxReject::missing_input, "a coinbase cannot be sent; blocks make their own"};
+  const detail::LedgerView& ledger = m.chain.ledger();
+  if (tx.is_coinbase()) return TxError{TxReject::coinbase_as_tx, "a coinbase cannot be sent; blocks make their own"};
   if (auto err = check_tx_context_free(tx)) return err;
   if (m.options.rewards_only || m.options.headers_only) {
-    return TxError{TxReject::missing_input, "this chain keeps no UTXO set"};
+    return TxError{TxReject::no_utxo_set, "this chain keeps no UTXO set"};
   }
   // Overlay of the earlier queued transactions: what they spend and create.
   std::unordered_map<OutPoint, std::pair<Coin, bool>, OutPointHasher> overlay;
@@ -563,7 +259,7 @@ std::optional<TxError> ChainState::check_tx_after(const Transaction& tx, std::sp
       auto ov = overlay.find(in.prevout);
       if (ov != overlay.end()) {
         ov->second.second = true;
-      } else if (m.coin_state(in.prevout, &c) != Impl::CoinState::missing) {
+      } else if (ledger.coin_state(in.prevout, &c) != detail::CoinState::missing) {
         overlay.emplace(in.prevout, std::make_pair(*c, true));
       }
     }
@@ -574,48 +270,39 @@ std::optional<TxError> ChainState::check_tx_after(const Transaction& tx, std::sp
   auto lookup = [&](const OutPoint& o, const Coin** c) {
     if (auto it = overlay.find(o); it != overlay.end()) {
       *c = &it->second.first;
-      return it->second.second ? Impl::CoinState::spent : Impl::CoinState::unspent;
+      return it->second.second ? detail::CoinState::spent : detail::CoinState::unspent;
     }
-    return m.coin_state(o, c);
+    return ledger.coin_state(o, c);
   };
-  return Impl::check_inputs(tx, lookup, fee);
+  // As Core's mempool: the spend would be in the next block, at the tip's height + 1.
+  return detail::check_inputs(tx, lookup, height() + 1, params().coinbase_maturity, fee);
 }
 
-const Coin* ChainState::find_coin(const OutPoint& out) const {
-  auto it = impl_->utxo.find(out);
-  if (it == impl_->utxo.end() || it->second.spent) return nullptr;
-  return &it->second.coin;
-}
+const Coin* ChainState::find_coin(const OutPoint& out) const { return impl_->chain.ledger().find_unspent(out); }
 
 std::vector<std::pair<OutPoint, Coin>> ChainState::coins_of(std::string_view owner) const {
-  std::vector<std::pair<OutPoint, Coin>> out;
-  for (const auto& [o, c] : impl_->utxo) {
-    if (!c.spent && c.coin.out.owner == owner) out.emplace_back(o, c.coin);
-  }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    if (a.second.height != b.second.height) return a.second.height < b.second.height;
-    if (a.first.txid != b.first.txid) return a.first.txid < b.first.txid;
-    return a.first.index < b.first.index;
-  });
-  return out;
+  return impl_->chain.ledger().coins_of(owner);
 }
 
-const std::unordered_map<std::string, Amount>& ChainState::balances() const { return impl_->balances; }
-const std::unordered_map<std::string, RewardTotals>& ChainState::rewards() const { return impl_->rewards; }
+const std::unordered_map<std::string, Amount>& ChainState::balances() const { return impl_->chain.ledger().balances(); }
+const std::unordered_map<std::string, RewardTotals>& ChainState::rewards() const {
+  return impl_->chain.ledger().rewards();
+}
 
 Amount ChainState::balance(std::string_view owner) const {
-  auto it = impl_->balances.find(std::string(owner));
-  return it == impl_->balances.end() ? 0 : it->second;
+  const auto& b = balances();
+  auto it = b.find(std::string(owner));
+  return it == b.end() ? 0 : it->second;
 }
 
-std::size_t ChainState::utxo_count() const { return impl_->unspent; }
-const ConsensusParams& ChainState::params() const { return impl_->params; }
+std::size_t ChainState::utxo_count() const { return impl_->chain.ledger().unspent_count(); }
+const ConsensusParams& ChainState::params() const { return impl_->tree().params(); }
 ChainOptions ChainState::options() const {
   ChainOptions o = impl_->options;
-  o.validation = impl_->tree.options().validation;  // the tree holds the live copy (validation())
+  o.validation = impl_->tree().options().validation;  // the tree holds the live copy (validation())
   return o;
 }
-ValidationOptions& ChainState::validation() { return impl_->tree.validation(); }
+ValidationOptions& ChainState::validation() { return impl_->chain.tree().validation(); }
 
 BlockDraft make_block_draft(const BlockTemplate& tmpl, const std::string& miner, std::vector<Transaction> txs,
                             Amount fees, std::uint64_t extranonce) {

@@ -48,9 +48,12 @@ void encode_params(std::vector<std::uint8_t>& out, const ConsensusParams& p) {
   io::put_u64(out, static_cast<std::uint64_t>(p.initial_subsidy));
   io::put_u32(out, p.initial_bits);
   io::put_u32(out, p.pow_limit_bits);
+  io::put_u64(out, static_cast<std::uint64_t>(p.coinbase_maturity));  // since version 2
 }
 
-ConsensusParams decode_params(io::Reader& r) {
+// Version 1 files predate coinbase maturity: they load with maturity 0, the rule they were
+// made under, so a chain that was valid stays valid (and is saved again as version 2 with 0).
+ConsensusParams decode_params(io::Reader& r, std::uint32_t version) {
   const std::uint8_t len = r.u8("network name length");
   auto name_bytes = r.bytes(len, "network name");
   const std::string name(name_bytes.begin(), name_bytes.end());
@@ -60,12 +63,15 @@ ConsensusParams decode_params(io::Reader& r) {
   const auto subsidy = static_cast<std::int64_t>(r.u64("initial subsidy"));
   const std::uint32_t initial_bits = r.u32("initial nBits");
   const std::uint32_t pow_limit_bits = r.u32("powLimit nBits");
+  const auto maturity = version >= 2 ? static_cast<std::int64_t>(r.u64("coinbase maturity")) : 0;
   if (name == "mainnet") {
-    const ConsensusParams& m = mainnet();
+    ConsensusParams m = mainnet();
     if (spacing != m.target_spacing || timespan != m.target_timespan || halving != m.halving_interval ||
-        subsidy != m.initial_subsidy || initial_bits != m.initial_bits || pow_limit_bits != m.pow_limit_bits) {
+        subsidy != m.initial_subsidy || initial_bits != m.initial_bits || pow_limit_bits != m.pow_limit_bits ||
+        (version >= 2 && maturity != m.coinbase_maturity)) {
       throw ParseError("the file says network mainnet but its parameters are not mainnet's");
     }
+    if (version < 2) m.coinbase_maturity = 0;
     return m;
   }
   if (name != "lab") throw ParseError("unknown network '" + name + "' in the chain file (known: mainnet, lab)");
@@ -79,6 +85,7 @@ ConsensusParams decode_params(io::Reader& r) {
   o.halving_interval = halving;
   o.initial_bits = initial_bits;
   o.pow_limit_bits = pow_limit_bits;
+  o.coinbase_maturity = maturity;
   ConsensusParams p;
   try {
     p = lab_network(o);
@@ -202,7 +209,7 @@ ChainFile decode_chain_file(std::span<const std::uint8_t> bytes) {
   ChainFile file;
   io::Reader r(payload, 0);
   auto where = [&](const std::string& what) { return what + " at payload offset " + std::to_string(r.pos()); };
-  file.params = decode_params(r);
+  file.params = decode_params(r, version);
   const std::uint32_t n_blocks = r.count("block count", 4 + kHeaderSize + 4 + 1);
   file.blocks.reserve(n_blocks);
   for (std::uint32_t i = 0; i < n_blocks; ++i) {
@@ -339,7 +346,7 @@ LoadReport replay_chain(const ChainFile& file, const ChainOptions& options) {
       const auto it = refused_height.find(prev);
       if (it != refused_height.end() && it->second >= 0) f.height = it->second + 1;
       f.result.status = AcceptStatus::invalid;
-      f.result.reason = BlockReject::parent_invalid;
+      f.result.reason = BlockReject::parent_invalid;  // Core's bad-prevblk
       f.result.detail = "its parent " + hash_to_display(prev) + " was refused";
       refused.insert(b->hash());
       refused_height[b->hash()] = f.height.value_or(-1);

@@ -1,5 +1,7 @@
 #include "powlab/ledger/tx.h"
 
+#include <stdexcept>
+
 #include "powlab/util/error.h"
 #include "powlab/sha256.h"
 #include "tx_io.h"
@@ -96,6 +98,17 @@ Hash256 Transaction::txid() const {
   return sha256d(bytes);
 }
 
+Amount Transaction::value_out() const {
+  Amount total = 0;
+  for (const TxOut& o : outputs) {
+    // Both terms in range before the add: it cannot overflow.
+    if (!money_range(o.amount) || !money_range(total += o.amount)) {
+      throw std::out_of_range("transaction outputs out of the money range");
+    }
+  }
+  return total;
+}
+
 Transaction make_coinbase(std::int64_t height, const std::string& miner, Amount amount, std::uint64_t extranonce) {
   Transaction tx;
   tx.coinbase_height = height;
@@ -107,6 +120,9 @@ Transaction make_coinbase(std::int64_t height, const std::string& miner, Amount 
 std::string_view to_string(TxReject r) {
   switch (r) {
     case TxReject::missing_input: return "bad-txns-inputs-missing";
+    case TxReject::premature_spend: return "bad-txns-premature-spend-of-coinbase";
+    case TxReject::coinbase_as_tx: return "coinbase";
+    case TxReject::no_utxo_set: return "bad-txns-no-utxo-set";
     case TxReject::double_spend: return "bad-txns-inputs-spent";
     case TxReject::outputs_exceed_inputs: return "bad-txns-in-belowout";
     case TxReject::amount_out_of_range: return "bad-txns-amount-range";

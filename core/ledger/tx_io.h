@@ -9,16 +9,21 @@
 #include <string>
 #include <vector>
 
+#include "powlab/util/endian.h"
 #include "powlab/util/error.h"
 
 namespace powlab::io {
 
 inline void put_u8(std::vector<std::uint8_t>& out, std::uint8_t v) { out.push_back(v); }
 inline void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  std::uint8_t b[4];
+  put_le32(b, v);
+  out.insert(out.end(), b, b + 4);
 }
 inline void put_u64(std::vector<std::uint8_t>& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  std::uint8_t b[8];
+  put_le64(b, v);
+  out.insert(out.end(), b, b + 8);
 }
 inline void put_bytes(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> b) {
   out.insert(out.end(), b.begin(), b.end());
@@ -41,15 +46,13 @@ class Reader {
   }
   std::uint32_t u32(const char* what) {
     need(4, what);
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= std::uint32_t{data_[pos_ + i]} << (8 * i);
+    const std::uint32_t v = get_le32(data_.data() + pos_);
     pos_ += 4;
     return v;
   }
   std::uint64_t u64(const char* what) {
     need(8, what);
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= std::uint64_t{data_[pos_ + i]} << (8 * i);
+    const std::uint64_t v = get_le64(data_.data() + pos_);
     pos_ += 8;
     return v;
   }

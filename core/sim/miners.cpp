@@ -7,16 +7,12 @@
 #include <cstdlib>
 #include <unordered_set>
 
+#include "powlab/ledger/tx.h"
 #include "powlab/util/error.h"
 
 namespace powlab::sim {
 
 namespace {
-
-bool valid_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-         c == '-';
-}
 
 void check_power(const std::string& name, double p) {
   if (std::isnan(p)) throw ParseError("miner '" + name + "': power is NaN; it must be a finite number > 0");
@@ -46,10 +42,8 @@ void validate_miners(const std::vector<MinerSpec>& miners) {
   if (miners.empty()) throw ParseError("no miners: give --miners NAME=POWER,... or --nodes N");
   std::unordered_set<std::string> seen;
   for (const MinerSpec& m : miners) {
-    if (m.name.empty()) throw ParseError("a miner has an empty name");
-    for (char c : m.name) {
-      if (!valid_name_char(c)) throw ParseError("miner name '" + m.name + "': use only letters, digits, _ . -");
-    }
+    // A miner's name is its coinbase's owner: the ledger's rule, with the ledger's message.
+    if (auto why = check_owner_name(m.name)) throw ParseError("miner name: " + *why);
     if (!seen.insert(m.name).second) throw ParseError("duplicate miner name '" + m.name + "'");
     check_power(m.name, m.power);
   }

@@ -128,9 +128,7 @@ std::uint32_t Race::add_block(const BlockPtr& block, std::uint32_t miner, double
   found_at_.push_back(time);
   miner_of_.push_back(miner);
   flight_of_.push_back(-1);
-  Amount paid = 0;
-  for (const TxOut& out : block->txs().front().outputs) paid += out.amount;
-  paid_.push_back(paid);
+  paid_.push_back(block->txs().front().value_out());  // in range: the tree checked it
   return index;
 }
 
@@ -258,7 +256,7 @@ bool Race::holds(std::uint32_t v, std::uint32_t i) const {
   const std::int32_t slot = flight_of_[i];
   if (slot >= 0 && flights_[static_cast<std::size_t>(slot)].got[v] == 0) return false;
   const auto& w = nodes_[v].waiting;
-  return w.empty() || std::find(w.begin(), w.end(), i) == w.end();
+  return w.empty() || !w.contains(i);
 }
 
 // Block i reaches node u at time t (found_here: u mined it).
@@ -269,19 +267,14 @@ void Race::receive(std::uint32_t u, std::uint32_t i, double t, bool found_here) 
   }
   Node& node = nodes_[u];
   if (!found_here && !holds(u, entry(i).parent)) {
-    node.waiting.push_back(i);  // an orphan: taken when its parent arrives
+    node.waiting.add(i);  // an orphan: taken when its parent arrives
     ++orphans_;
     return;
   }
   adopt(u, i, t, found_here);
-  // Orphans this block unlocked, and those in turn, oldest first.
+  // Orphans this block unlocked, and those in turn, oldest first: the ledger's order.
   auto ready = [&](std::uint32_t w) { return holds(u, entry(w).parent); };
-  for (auto it = std::find_if(node.waiting.begin(), node.waiting.end(), ready); it != node.waiting.end();
-       it = std::find_if(node.waiting.begin(), node.waiting.end(), ready)) {
-    const std::uint32_t w = *it;
-    node.waiting.erase(it);
-    adopt(u, w, t, false);
-  }
+  while (const auto w = node.waiting.take_oldest_ready(ready)) adopt(u, *w, t, false);
 }
 
 // Node u takes block i (its parent already held): the ledger's fork choice, most work, and

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "powlab/ledger/block_tree.h"
 #include "powlab/ledger/chain.h"
+#include "powlab/ledger/orphan_pool.h"
 #include "powlab/mining/search.h"
 #include "powlab/sim/event_queue.h"
 #include "powlab/sim/race.h"
@@ -24,6 +26,13 @@ inline constexpr std::int64_t kSimGenesisTime = 1'700'000'000;
 inline constexpr double kNever = std::numeric_limits<double>::infinity();
 inline constexpr std::uint32_t kNoMiner = std::numeric_limits<std::uint32_t>::max();
 inline constexpr std::uint64_t kNonceSpace = std::uint64_t{1} << 32;
+
+// The first nonce of `found` (a search's report) whose header, re-hashed by the scalar
+// reference (BlockHeader::hash, not the kernel that found it), meets its nBits in full, as
+// `mine` re-checks (mining/miner.cpp): a kernel bug can never put an invalid block in the
+// race. nullopt: the kernel reported only nonces that fail.
+std::optional<std::uint32_t> first_verified_nonce(const BlockHeader& header, const std::vector<std::uint32_t>& found,
+                                                  const ConsensusParams& params);
 
 // A block on its way through the network.
 struct Flight {
@@ -52,7 +61,7 @@ struct Ev {
 struct Node {
   std::uint32_t tip = 0;          // tree index of its best tip
   std::uint32_t pending_bits = 0; // nBits the pending find was drawn for
-  std::vector<std::uint32_t> waiting;  // blocks it received before their parent (orphans)
+  OrphanPool<std::uint32_t> waiting;  // blocks it received before their parent (tree indices)
   std::uint32_t gen = 0;          // bumps when a pending find is dropped
   double hashrate = 0;            // event mode: simulated hashes per second
   std::uint64_t found = 0;

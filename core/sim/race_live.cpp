@@ -15,6 +15,16 @@ namespace powlab::sim {
 
 namespace detail {
 
+std::optional<std::uint32_t> first_verified_nonce(const BlockHeader& header, const std::vector<std::uint32_t>& found,
+                                                  const ConsensusParams& params) {
+  for (const std::uint32_t nonce : found) {
+    BlockHeader h = header;
+    h.nonce = nonce;
+    if (check_proof_of_work(h.hash(), h.bits, params.pow_limit) == PowStatus::ok) return nonce;
+  }
+  return std::nullopt;
+}
+
 void Race::note_recent(std::string line) {
   recent_.push_back(std::move(line));
   if (recent_.size() > 8) recent_.erase(recent_.begin());
@@ -48,8 +58,8 @@ BlockPtr Race::mine_genesis(BlockDraft d) const {
   const U256 target = decode_compact(d.header.bits).target;
   for (std::uint64_t extranonce = 1;; ++extranonce) {
     const SearchResult r = search_nonces(live_search(d.header, target));
-    if (!r.found.empty()) {
-      d.header.nonce = r.found.front();
+    if (const auto nonce = first_verified_nonce(d.header, r.found, params_)) {
+      d.header.nonce = *nonce;
       return Block::make(d.header, std::move(d.txs));
     }
     set_extranonce(d, extranonce);
@@ -122,11 +132,17 @@ void Race::run_live() {
       nodes_[u].hashes += r.hashes;
       total_hashes += r.hashes;
       w.next_nonce = req.nonce_end;
-      if (!r.found.empty()) {
+      const std::optional<std::uint32_t> nonce = first_verified_nonce(w.draft.header, r.found, params_);
+      if (!r.found.empty() && !nonce) {
+        // The kernel reported nonces the scalar re-check refuses (a kernel bug): never a
+        // block; go on past them.
+        w.next_nonce = std::uint64_t{r.found.back()} + 1;
+        note_recent(cfg_.miners[u].name + ": a kernel-reported nonce failed the scalar re-check");
+      }
+      if (nonce) {
         BlockHeader h = w.draft.header;
-        h.nonce = r.found.front();
-        // The shared tree checks it in full, real proof of work included (search re-checks
-        // too; a block is never trusted on one path's word).
+        h.nonce = *nonce;
+        // Re-hashed by the scalar reference above; the shared tree checks it in full again.
         const double t = wall(start);
         const std::int64_t height = w.draft.txs.front().coinbase_height;
         const std::uint32_t rec = add_block(Block::make(h, w.draft.txs), u, t);

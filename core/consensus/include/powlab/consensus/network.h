@@ -21,6 +21,9 @@ struct LabOptions {
   std::int64_t halving_interval = 150;  // blocks per subsidy halving
   std::uint32_t initial_bits = 0x1f00ffff;   // genesis nBits: ~2^16 hashes per block
   std::uint32_t pow_limit_bits = 0x207fffff; // the easiest target (regtest's powLimit)
+  // Coinbase maturity (mainnet 100). 3: in the README tour alice mines blocks 0..2 and can
+  // pay bob from block 0's coinbase in block 3, while block 1's and 2's still wait.
+  std::int64_t coinbase_maturity = 3;
 };
 
 // The lab network with these options. Throws std::invalid_argument naming the bad value
@@ -30,7 +33,6 @@ ConsensusParams lab_network(const LabOptions& options = {});
 
 // "mainnet" or "lab" (with default LabOptions). Throws std::invalid_argument for other names.
 ConsensusParams network_by_name(std::string_view name);
-std::vector<std::string> network_names();
 
 // Limits that keep the retarget from degenerating (check_network refuses anything outside):
 //   a window of at least 2 blocks: the period is measured from its first block to its last,
@@ -44,8 +46,15 @@ inline constexpr std::int64_t kMinRetargetTimespan = 4;
 inline constexpr std::int64_t kMaxRetargetTimespan = INT64_MAX / 4;
 
 // Core's sanity_check_chainparams: timespan a multiple of spacing, initial nBits valid and
-// <= powLimit, halving interval positive. Returns the problem, or an empty string.
+// <= powLimit, halving interval positive, the supply within the money range (check_supply),
+// coinbase maturity >= 0. Returns the problem, or an empty string.
 std::string check_network(const ConsensusParams& params);
+
+// Whether every subsidy the halving schedule will ever pay, summed, stays within kMaxMoney:
+// Bitcoin's 50 coins x 210,000 blocks x (1 + 1/2 + ...) is 20,999,999.9769 coins, just
+// under MAX_MONEY; a schedule that mints more would let a block's accumulated fees leave the
+// money range. Returns the problem, or an empty string.
+std::string check_supply(const ConsensusParams& params);
 
 // The compact nBits whose target has `zeros` leading zero bits: target = 2^(256-zeros) - 1,
 // re-encoded (so truncated, as every compact target is). 1 <= zeros <= 255.

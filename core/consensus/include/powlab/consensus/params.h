@@ -20,6 +20,11 @@ struct ConsensusParams {
   std::int64_t initial_subsidy = 50LL * 100'000'000;  // in the smallest unit (satoshi)
   std::int64_t max_future_block_time = 2 * 60 * 60;  // Core MAX_FUTURE_BLOCK_TIME
   int median_time_span = 11;             // Core: median of the previous 11 block times
+  // Confirmations a coinbase output needs before it may be spent: a spend in a block at
+  // height H of a coinbase from height C needs H - C >= coinbase_maturity (Core
+  // COINBASE_MATURITY = 100, consensus/consensus.h; "bad-txns-premature-spend-of-coinbase").
+  // A reorg can erase a coinbase; the wait keeps the coins that depend on it from vanishing too.
+  std::int64_t coinbase_maturity = 100;
 
   // Blocks per retarget period: 1,209,600 / 600 = 2016 on mainnet.
   std::int64_t interval() const { return target_timespan / target_spacing; }

@@ -27,7 +27,6 @@ class U256 {
   static U256 from_words(const std::array<std::uint32_t, 8>& words);
   std::array<std::uint32_t, 8> to_words() const;
 
-  std::uint64_t limb(int i) const { return w_[i]; }
   std::uint64_t low64() const { return w_[0]; }
   bool is_zero() const { return (w_[0] | w_[1] | w_[2] | w_[3]) == 0; }
   int bits() const;  // index of the highest set bit plus one; 0 for zero

@@ -52,8 +52,6 @@ class Block {
   // is mutated (CVE-2012-2459, see merkle.h).
   const Hash256& computed_merkle_root() const { return computed_root_; }
   bool merkle_mutated() const { return mutated_; }
-  // Header-only form: no transactions (the real-chain fork tests, which have only headers).
-  bool header_only() const { return txs_.empty(); }
 
   // u32 header+txs payload: header[80], u32 n_txs, txs. Throws ParseError (bounded by the
   // bytes present, never by a count read from the data).

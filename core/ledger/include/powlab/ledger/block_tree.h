@@ -27,6 +27,8 @@
 namespace powlab {
 
 // Reasons a block is refused. to_string gives Bitcoin Core's reject strings where one exists.
+// remembered(r): whether a block refused for r is refused for good, so a ChainState remembers
+// its hash and refuses its descendants at once (see chain.h).
 enum class BlockReject {
   none,
   high_hash,          // "high-hash": proof of work fails (or invalid nBits)
@@ -43,8 +45,11 @@ enum class BlockReject {
   bad_tx,             // "bad-txns": a transaction is invalid (see tx_error)
   bad_genesis,        // "bad-genesis": a second genesis, or genesis nBits != initial_bits
   parent_invalid,     // "bad-prevblk": the parent is a known invalid block
+  parent_unknown,     // "prev-blk-not-found": the parent is not known (and no orphan pool takes it)
+  fee_out_of_range,   // "bad-txns-accumulated-fee-outofrange": the block's fees sum out of the money range
 };
 std::string_view to_string(BlockReject r);
+bool remembered(BlockReject r);
 
 enum class AcceptStatus {
   new_tip,      // the block (or an orphan it unlocked) became the best tip; see reorg fields
@@ -220,7 +225,7 @@ class BlockTree {
   };
   void place(std::uint32_t i);
   void set_child_bits(std::uint32_t i);  // child_bits and kChildBitsKnown from bits_after
-  int mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) const;
+  int mtp_window(std::uint32_t p, std::array<std::int64_t, 11>& out) const;  // 11: kMedianTimeSpan
   std::int64_t compute_mtp(std::uint32_t p) const;
 
   ConsensusParams params_;

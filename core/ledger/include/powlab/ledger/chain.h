@@ -11,7 +11,11 @@
 //     connects the new branch. A block whose transactions fail when connected is marked
 //     invalid with its descendants and the previous best chain is restored.
 //   - Blocks with an unknown parent wait in a bounded orphan pool (oldest evicted first) and
-//     are accepted when the parent arrives.
+//     are taken when the parent arrives, oldest first (orphan_pool.h).
+//   - A block refused for good (every reason but a mutated body, failed proof of work and
+//     time-too-new: remembered() in block_tree.h) is remembered by hash: it is refused again
+//     at once, and so is every block that descends from it (bad-prevblk), including orphans
+//     already waiting for it.
 //   - A block already seen (in the tree or the orphan pool) is a duplicate: nothing changes
 //     and nothing is counted.
 //
@@ -21,7 +25,8 @@
 //   previous 11 and <= now + 2 h, Merkle root (and no CVE-2012-2459 mutation), a coinbase
 //   first and only first, amounts in range;
 //   when the block is connected to the best chain: every transaction against the UTXO set at
-//   its parent, and the coinbase paying no more than subsidy + fees. A side-branch block's
+//   its parent (coinbase outputs only after params.coinbase_maturity blocks), the fees
+//   summing within the money range, and the coinbase paying no more than subsidy + fees. A side-branch block's
 //   transactions are therefore checked when (if ever) its branch becomes best.
 //
 // The block tree and its rules live in BlockTree (block_tree.h); a ChainState owns one and
@@ -72,7 +77,8 @@ struct RewardTotals {
   std::uint32_t blocks = 0;  // best-chain blocks mined
 };
 
-// One unspent (or spent, see below) output.
+// An output on the best chain: what it pays, the height of the block that made it, and
+// whether a coinbase did (for coinbase maturity).
 struct Coin {
   TxOut out;
   std::int64_t height = 0;
@@ -112,9 +118,6 @@ class ChainState {
   Hash256 hash_at(std::int64_t height) const;
   // Next block to mine on the best tip, with time = max(now, MTP + 1).
   BlockTemplate next_template(std::int64_t now) const;
-  // The nBits a child of `parent` must carry (the retarget rule). nullopt: unknown parent or
-  // history before an anchor that the anchor does not provide.
-  std::optional<std::uint32_t> next_bits(const Hash256& parent) const;
 
   // ---- the tree ----
   std::size_t block_count() const;     // blocks in the tree (the anchor not counted)
@@ -130,7 +133,9 @@ class ChainState {
     U256 chainwork;
     bool best = false;
     bool invalid = false;
-    std::uint64_t seq = 0;  // arrival order
+    // Index in the block tree. The tree holds blocks in the order they were taken in, which
+    // is not the order they arrived: an orphan is taken when its parent is.
+    std::uint64_t tree_index = 0;
   };
   std::optional<BlockInfo> info(const Hash256& hash) const;
 

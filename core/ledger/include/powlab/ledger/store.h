@@ -2,11 +2,12 @@
 //
 // Layout (integers little-endian):
 //   magic      8 bytes  "POWLABCH"
-//   version    u32      1 (a later version is refused, never parsed "best effort")
+//   version    u32      2 (a later version is refused, never parsed "best effort"; version 1,
+//                       without the coinbase maturity, loads with maturity 0)
 //   length     u64      bytes of payload that follow
 //   payload    length bytes:
 //                network: name, spacing, timespan, halving interval, subsidy, initial nBits,
-//                         powLimit nBits
+//                         powLimit nBits, u64 coinbase maturity (version 2)
 //                u32 block count, then per block: u32 size, Block::serialize() bytes,
 //                         u8 proof kind (0 real, 1 simulated) [+ id[32] when simulated]
 //                u32 mempool count, then per tx: u32 size, Transaction::serialize() bytes
@@ -35,7 +36,7 @@
 namespace powlab {
 
 inline constexpr char kChainMagic[8] = {'P', 'O', 'W', 'L', 'A', 'B', 'C', 'H'};
-inline constexpr std::uint32_t kChainFileVersion = 1;
+inline constexpr std::uint32_t kChainFileVersion = 2;
 
 // A save that failed (I/O): the message names the file, the step and strerror(errno).
 class StoreError : public std::runtime_error {

@@ -59,6 +59,9 @@ struct Transaction {
   static Transaction parse(std::span<const std::uint8_t> data, std::size_t& offset);
 
   Hash256 txid() const;  // sha256d(serialize()), raw order; display with hash_to_display
+  // Sum of the outputs (Core GetValueOut). Throws std::out_of_range when an output or the sum
+  // leaves the money range: callers use it on transactions check_tx_context_free passed.
+  Amount value_out() const;
 
   friend bool operator==(const Transaction&, const Transaction&) = default;
 };
@@ -69,6 +72,9 @@ Transaction make_coinbase(std::int64_t height, const std::string& miner, Amount 
 // and follow Bitcoin Core's reject codes where one exists.
 enum class TxReject {
   missing_input,       // "bad-txns-inputs-missing": the output never existed (on this chain)
+  premature_spend,     // "bad-txns-premature-spend-of-coinbase": a coinbase younger than the maturity
+  coinbase_as_tx,      // "coinbase": a coinbase offered as a transaction (Core's mempool reason)
+  no_utxo_set,         // "bad-txns-no-utxo-set": this ledger keeps no UTXO set (rewards-only, headers-only)
   double_spend,        // "bad-txns-inputs-spent": the output existed and is already spent
   outputs_exceed_inputs,  // "bad-txns-in-belowout"
   amount_out_of_range,    // "bad-txns-amount-range": negative, above kMaxMoney, or the sum overflows
