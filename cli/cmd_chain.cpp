@@ -147,7 +147,7 @@ int run_show(const ChainCliOptions& o) {
     for (const Transaction& tx : file.mempool) queued.push_back(tx_json(tx, tx.txid()));
     nlohmann::json j = {{"network", c.params().name},
                         {"height", c.height()},
-                        {"tip", c.empty() ? "" : hash_to_display(c.tip_hash())},
+                        {"tip_hash", c.empty() ? "" : hash_to_display(c.tip_hash())},
                         {"chainwork", c.tip_work().to_hex()},
                         {"blocks", blocks},
                         {"stale", stale},
