@@ -78,7 +78,10 @@ int report_parse_error(const CLI::App& app, const CLI::ParseError& e, int argc, 
     if (!word.empty()) {
       message = "unknown subcommand '" + word + "' (known: " + subcommand_names(where) + ")";
     } else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && message.starts_with("A subcommand")) {
-      message = "give a subcommand: " + subcommand_names(where);
+      // CLI11 checks for the subcommand before it complains of an unknown option before it.
+      const std::string first = path.empty() && argc > 1 ? argv[1] : "";
+      message = (first.starts_with("-") ? "unknown option '" + first + "'; " : std::string()) +
+                "give a subcommand: " + subcommand_names(where);
     }
   }
   std::cerr << prefix_of(path) << ": error: " << message << '\n';

@@ -267,6 +267,11 @@ TEST(CliVerify, FailuresNameHeightHashReason) {
   EXPECT_EQ(j["reason"], "bad-length");
   EXPECT_EQ(j["failed_height"], 10);
   EXPECT_EQ(j["count"], 10);
+  // One byte past a whole header: "1 byte", singular (it said "1 bytes").
+  write_file(dir.file("plus1.bin"), bin.substr(0, 81));
+  r = run_powlab({"verify", dir.file("plus1.bin"), "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(json::parse(r.out)["detail"].get<std::string>().find("ends with 1 byte:"), std::string::npos) << r.out;
   // A flipped nonce byte in header 7: high-hash at 7, with its hash.
   std::string flipped = bin;
   flipped[80 * 7 + 76] ^= 0x01;
