@@ -183,9 +183,11 @@ int run(const BenchOptions& o) {
       if (tty) std::fprintf(stderr, "\r%70s\r", "");
       if (!o.json) {
         char line[160];
-        std::snprintf(line, sizeof line, "%-8s %3u thread%s  %8.2f M nonces/s  (min %.2f, max %.2f)  efficiency %5.1f%%  [%llu winners]\n",
-                      k->name, t, t == 1 ? " " : "s", rate / 1e6, *std::min_element(rates.begin(), rates.end()) / 1e6,
-                      *std::max_element(rates.begin(), rates.end()) / 1e6, 100 * efficiency, static_cast<unsigned long long>(found));
+        std::snprintf(line, sizeof line, "%-8s %3u thread%s  %12s  (min %s, max %s)  efficiency %5.1f%%  [%s]\n",
+                      k->name, t, t == 1 ? " " : "s", format_hashrate(rate).c_str(),
+                      format_hashrate(*std::min_element(rates.begin(), rates.end())).c_str(),
+                      format_hashrate(*std::max_element(rates.begin(), rates.end())).c_str(), 100 * efficiency,
+                      count_noun(found, "winner").c_str());
         std::cout << line << std::flush;
       }
     }
@@ -203,11 +205,14 @@ int run(const BenchOptions& o) {
 
 void add_bench(CLI::App& app, Registry& registry) {
   auto o = std::make_shared<BenchOptions>();
-  CLI::App* sub = app.add_subcommand("bench", "measure sha256d nonces/s per kernel and thread count");
+  CLI::App* sub = app.add_subcommand("bench", "measure sha256d hashes per second per kernel and thread count");
   sub->add_option("--kernel", o->kernel, "a kernel name, or 'all' for every supported kernel (default: the selected one)");
-  sub->add_option("--threads", o->threads, "comma-separated thread counts, e.g. 1,2 (default: 1 and every core)");
-  sub->add_option("--seconds", o->seconds, "measuring time per kernel and thread count, split over the repeats (default 2)");
-  sub->add_option("--repeats", o->repeats, "measuring windows per point; the median is reported (default 5)");
+  sub->add_option("--threads", o->threads, "comma-separated thread counts, e.g. 1,2 (default: 1 and every core)")
+      ->type_name("INT,...");
+  sub->add_option("--seconds", o->seconds, "measuring time per kernel and thread count, split over the repeats (default 2)")
+      ->type_name("NUM");
+  add_integer_option<unsigned>(sub, "--repeats", o->repeats, "measuring windows per point; the median is reported (default 5)",
+                               1, 100);
   sub->add_option("--clock", o->clock,
                   "cpu (default): rate per CPU-second of our threads, as `openssl speed` counts; wall: elapsed time");
   sub->add_flag("--json", o->json, "print a JSON object");

@@ -22,7 +22,7 @@ struct ChainCliOptions {
   std::int64_t height = -1;
   std::optional<std::string> amount;
   std::optional<std::string> to;
-  std::optional<std::size_t> tx;
+  std::optional<std::uint64_t> tx;
   std::string output;
   bool fix_merkle = false;
 };
@@ -60,10 +60,10 @@ std::string tx_text(const Transaction& tx, const Hash256& id) {
   if (tx.is_coinbase()) {
     s += "coinbase (extranonce " + std::to_string(tx.extranonce) + ")";
   } else {
-    s += std::to_string(tx.inputs.size()) + " input" + (tx.inputs.size() == 1 ? "" : "s");
+    s += count_noun(tx.inputs.size(), "input");
   }
   s += " ->";
-  for (const TxOut& o : tx.outputs) s += " " + o.owner + " " + format_amount(o.amount);
+  for (const TxOut& o : tx.outputs) s += " " + o.owner + " " + format_coins(o.amount);
   return s;
 }
 
@@ -79,26 +79,28 @@ int run_verify(const ChainCliOptions& o) {
   const LoadReport r = replay_chain(file, load_options());
   const ChainState& c = *r.chain;
   if (o.json) {
+    // The keys of every verification result (docs/VOCABULARY.md), as `powlab verify` prints.
     nlohmann::json j = {{"valid", r.valid()},
-                        {"blocks", file.blocks.size()},
-                        {"height", c.height()},
-                        {"tip", c.empty() ? "" : hash_to_display(c.tip_hash())},
+                        {"count", file.blocks.size()},
+                        {"tip_height", c.height()},
+                        {"tip_hash", c.empty() ? "" : hash_to_display(c.tip_hash())},
                         {"chainwork", c.tip_work().to_hex()},
-                        {"stale", c.side_block_count()},
+                        {"stale_blocks", c.side_block_count()},
                         {"network", c.params().name}};
     nlohmann::json fails = nlohmann::json::array();
     for (const auto& f : r.failures) fails.push_back(failure_json(f));
     j["failures"] = fails;
     if (!r.valid()) {
       const auto& f = r.failures.front();
-      j["height_failed"] = f.height ? nlohmann::json(*f.height) : nlohmann::json(nullptr);
+      j["failed_height"] = f.height ? nlohmann::json(*f.height) : nlohmann::json(nullptr);
+      j["failed_hash"] = hash_to_display(f.hash);
       j["reason"] = std::string(to_string(f.result.reason));
       j["detail"] = f.result.detail;
     }
     print_json(j);
   } else if (r.valid()) {
-    std::cout << "valid: " << file.blocks.size() << " blocks re-validated (" << c.params().name << " rules), tip height "
-              << c.height() << ", " << c.side_block_count() << " stale\n"
+    std::cout << "valid: " << count_noun(file.blocks.size(), "block") << " re-validated (" << c.params().name
+              << " rules), tip height " << c.height() << ", " << count_noun(c.side_block_count(), "stale block") << "\n"
               << "tip        " << (c.empty() ? "(none)" : hash_to_display(c.tip_hash())) << '\n'
               << "chainwork  " << c.tip_work().to_hex() << '\n';
   } else {
@@ -109,7 +111,7 @@ int run_verify(const ChainCliOptions& o) {
     std::cout << "\nblock      " << hash_to_display(f.hash) << "\nwhy        " << f.result.detail << '\n';
     for (std::size_t k = 1; k < r.failures.size(); ++k) std::cout << "then       " << describe(r.failures[k]) << '\n';
     std::cout << "valid part tip height " << c.height() << " (" << file.blocks.size() - r.failures.size() << " of "
-              << file.blocks.size() << " blocks accepted)\n";
+              << count_noun(file.blocks.size(), "block") << " accepted)\n";
   }
   return r.valid() ? kExitOk : kExitInvalid;
 }
@@ -146,12 +148,13 @@ int run_show(const ChainCliOptions& o) {
     nlohmann::json j = {{"network", c.params().name},
                         {"coinbase_maturity", c.params().coinbase_maturity},
                         {"height", c.height()},
-                        {"tip", c.empty() ? "" : hash_to_display(c.tip_hash())},
+                        {"tip_hash", c.empty() ? "" : hash_to_display(c.tip_hash())},
                         {"chainwork", c.tip_work().to_hex()},
                         {"blocks", blocks},
                         {"stale", stale},
                         {"balances", bal},
                         {"mempool", queued},
+                        {"amount_unit", kAmountUnit},
                         {"valid", r.valid()}};
     if (!r.valid()) j["failure"] = failure_json(r.failures.front());
     print_json(j);
@@ -175,7 +178,7 @@ int run_show(const ChainCliOptions& o) {
     std::cout << "tip        height " << c.height() << "  " << (c.empty() ? "(none)" : hash_to_display(c.tip_hash()))
               << "\nchainwork  " << c.tip_work().to_hex() << " (~" << format_big(c.tip_work().to_double())
               << " hashes)\nbalances\n";
-    for (const auto& [who, a] : sorted_balances(c)) std::cout << "  " << who << "  " << format_amount(a) << '\n';
+    for (const auto& [who, a] : sorted_balances(c)) std::cout << "  " << who << "  " << format_coins(a) << '\n';
     if (!file.mempool.empty()) {
       std::cout << "queued (mined by the next block)\n";
       for (const Transaction& tx : file.mempool) std::cout << tx_text(tx, tx.txid()) << '\n';
@@ -190,7 +193,7 @@ int run_balances(const ChainCliOptions& o) {
   const ChainFile file = read_chain_file(o.file);
   const LoadReport r = replay_chain(file, load_options());
   if (!r.valid()) {
-    std::cerr << "powlab chain balances: " << o.file << " is invalid at " << describe(r.failures.front()) << '\n';
+    std::cerr << "powlab chain balances: error: " << o.file << " is invalid at " << describe(r.failures.front()) << '\n';
     return kExitInvalid;
   }
   const ChainState& c = *r.chain;
@@ -201,15 +204,14 @@ int run_balances(const ChainCliOptions& o) {
     for (const auto& [who, t] : c.rewards()) {
       rewards[who] = {{"blocks", t.blocks}, {"subsidy", t.subsidy}, {"fees", t.fees}};
     }
-    print_json({{"height", c.height()}, {"balances", bal}, {"rewards", rewards}});
+    print_json({{"height", c.height()}, {"balances", bal}, {"rewards", rewards}, {"amount_unit", kAmountUnit}});
   } else {
     std::cout << "balances at height " << c.height() << " (best chain)\n";
     for (const auto& [who, a] : sorted_balances(c)) {
-      std::cout << "  " << who << "  " << format_amount(a);
+      std::cout << "  " << who << "  " << format_coins(a);
       if (auto it = c.rewards().find(who); it != c.rewards().end()) {
-        std::cout << "  (mined " << it->second.blocks << " block" << (it->second.blocks == 1 ? "" : "s")
-                  << ": subsidy " << format_amount(it->second.subsidy) << ", fees " << format_amount(it->second.fees)
-                  << ")";
+        std::cout << "  (mined " << count_noun(it->second.blocks, "block") << ": subsidy "
+                  << format_coins(it->second.subsidy) << ", fees " << format_coins(it->second.fees) << ")";
       }
       std::cout << '\n';
     }
@@ -244,13 +246,13 @@ int run_tamper(const ChainCliOptions& o) {
   }
   const BlockPtr b = c.block_at(o.height);
   // Default: the first transfer in the block, or the coinbase when there is none.
-  const std::size_t k = o.tx.value_or(b->txs().size() > 1 ? 1 : 0);
+  const std::uint64_t k = o.tx.value_or(b->txs().size() > 1 ? 1 : 0);
   if (k >= b->txs().size()) {
     throw UsageError("--tx " + std::to_string(k) + ": block " + std::to_string(o.height) + " has " +
-                     std::to_string(b->txs().size()) + " transactions");
+                     count_noun(b->txs().size(), "transaction") + " (numbered from 0)");
   }
   std::vector<Transaction> txs = b->txs();
-  TxOut& out = txs[k].outputs.at(0);
+  TxOut& out = txs[static_cast<std::size_t>(k)].outputs.at(0);
   const TxOut before = out;
   if (new_amount) out.amount = *new_amount;
   if (o.to) out.owner = *o.to;
@@ -275,12 +277,13 @@ int run_tamper(const ChainCliOptions& o) {
                 {"tx", k},
                 {"before", {{"owner", before.owner}, {"amount", before.amount}}},
                 {"after", {{"owner", out.owner}, {"amount", out.amount}}},
+                {"amount_unit", kAmountUnit},
                 {"header_changed", o.fix_merkle},
                 {"hash_before", hash_to_display(b->hash())},
                 {"hash_after", hash_to_display(forged->hash())}});
   } else {
     std::cout << "wrote " << output << ": block " << o.height << ", tx " << k << ", output 0: " << before.owner << " "
-              << format_amount(before.amount) << "  ->  " << out.owner << " " << format_amount(out.amount) << '\n';
+              << format_coins(before.amount) << "  ->  " << out.owner << " " << format_coins(out.amount) << '\n';
     if (o.fix_merkle) {
       std::cout << "the header's Merkle root was rewritten to match, so the block hash changed ("
                 << hash_to_display(forged->hash()) << "): its proof of work and the next block's link no longer hold.\n";
@@ -307,12 +310,14 @@ void add_chain(CLI::App& app, Registry& registry) {
       "tamper", "write a copy with one transaction altered (not re-mined), to watch `chain verify` fail");
   for (CLI::App* s : {show, verify, balances, tamper}) {
     s->add_option("file", o->file, "chain file")->required();
-    s->add_flag("--json", o->json, "print JSON (amounts in units of 0.00000001)");
+    s->add_flag("--json", o->json, "print JSON (amounts are integers in units of 1e-8 coin)");
   }
-  add_integer_option<std::int64_t>(tamper, "--height", o->height, "best-chain height of the block to alter")->required();
-  tamper->add_option("--amount", o->amount, "new amount (coins) of output 0");
+  add_integer_option<std::int64_t>(tamper, "--height", o->height, "best-chain height of the block to alter", 0)
+      ->required();
+  tamper->add_option("--amount", o->amount, "new amount (coins, up to 8 decimals) of output 0")->type_name("NUM");
   tamper->add_option("--to", o->to, "new owner of output 0");
-  tamper->add_option("--tx", o->tx, "which transaction (default: the first transfer, else the coinbase)");
+  add_integer_option<std::uint64_t>(tamper, "--tx", o->tx,
+                                    "which transaction, from 0 (default: the first transfer, else the coinbase)");
   tamper->add_option("--output", o->output, "where to write the copy (default FILE.tampered)");
   tamper->add_flag("--fix-merkle", o->fix_merkle,
                    "also rewrite the header's Merkle root (the block hash changes: PoW and the next link break)");

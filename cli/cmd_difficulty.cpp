@@ -72,7 +72,7 @@ int run(const DifficultyOptions& o) {
 void add_difficulty(CLI::App& app, Registry& registry) {
   auto o = std::make_shared<DifficultyOptions>();
   CLI::App* sub = app.add_subcommand("difficulty", "target, difficulty and work of an nBits; the next nBits after a period");
-  sub->add_option("--bits,-b", o->bits, "compact target, hex with 0x (e.g. 0x1d00ffff)")->required();
+  sub->add_option("--bits,-b", o->bits, "compact target, hex with 0x (e.g. 0x1d00ffff)")->required()->type_name("HEX");
   add_integer_option<std::int64_t>(sub, "--timespan,-t", o->timespan,
                                    "seconds the last 2016-block period took: also print the next nBits (mainnet rule)");
   sub->add_flag("--json", o->json, "print a JSON object");

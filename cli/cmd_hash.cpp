@@ -59,10 +59,23 @@ int run(const HashOptions& o) {
   if (o.twice) d = sha256(d);
 
   const std::string digest = to_hex(d);
+  if (!o.twice) {
+    // A plain SHA-256 digest has one byte order, the one sha256sum prints.
+    if (o.json) {
+      print_json({{"algorithm", "sha256"}, {"bytes", bytes}, {"digest", digest}});
+    } else {
+      std::cout << digest << '\n';
+    }
+    return kExitOk;
+  }
+  // sha256d as Bitcoin uses it: the digest's bytes as computed (internal order, as stored in a
+  // header's prev_hash) and reversed (display order, as `powlab header` and explorers print).
+  std::string display;
+  for (std::size_t i = digest.size(); i >= 2; i -= 2) display += digest.substr(i - 2, 2);
   if (o.json) {
-    print_json({{"algorithm", o.twice ? "sha256d" : "sha256"}, {"bytes", bytes}, {"digest", digest}});
+    print_json({{"algorithm", "sha256d"}, {"bytes", bytes}, {"digest_internal", digest}, {"digest_display", display}});
   } else {
-    std::cout << digest << '\n';
+    std::cout << digest << "  (internal byte order; display order " << display << ")\n";
   }
   return kExitOk;
 }
@@ -73,7 +86,7 @@ void add_hash(CLI::App& app, Registry& registry) {
   auto o = std::make_shared<HashOptions>();
   CLI::App* sub = app.add_subcommand("hash", "SHA-256 (or sha256d with --double) of hex, a file, or stdin");
   sub->add_flag("--double,-d", o->twice, "sha256d: SHA-256 applied twice, as Bitcoin hashes headers");
-  CLI::Option* hex = sub->add_option("--hex", o->hex, "the message as hex digits (an even count; \"\" is empty)");
+  CLI::Option* hex = sub->add_option("--hex", o->hex, "the message as hex digits (an even count; \"\" is empty)")->type_name("HEX");
   sub->add_option("--file,-f", o->file, "hash the contents of this file");
   sub->add_option("input", o->positional, "- to read stdin");
   sub->add_flag("--json", o->json, "print a JSON object");

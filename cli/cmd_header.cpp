@@ -1,6 +1,7 @@
 // powlab header HEX160: every field of an 80-byte header, its hash, target, work and PoW.
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 
 #include "command.h"
 #include "powlab/consensus/header.h"
@@ -17,8 +18,20 @@ struct HeaderOptions {
   bool json = false;
 };
 
+// `-` reads the 160 hex digits from standard input (surrounding whitespace ignored), as
+// `hash -` does.
+std::string header_text(const std::string& arg) {
+  if (arg != "-") return arg;
+  std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) throw UsageError("standard input is empty: give 160 hex digits");
+  text.erase(0, first);
+  text.erase(text.find_last_not_of(" \t\r\n") + 1);
+  return text;
+}
+
 int run(const HeaderOptions& o) {
-  const BlockHeader h = BlockHeader::from_hex(o.hex);
+  const BlockHeader h = BlockHeader::from_hex(header_text(o.hex));
   const Hash256 hash = h.hash();
   const CompactTarget target = decode_compact(h.bits);
   const U256 work = block_work(h.bits);
@@ -41,10 +54,12 @@ int run(const HeaderOptions& o) {
   } else {
     char version[48];
     std::snprintf(version, sizeof version, "%d (0x%08x)", h.version, static_cast<std::uint32_t>(h.version));
-    std::cout << "hash         " << hash_to_display(hash) << '\n'
+    // Display order, as block explorers and Bitcoin Core's RPC print a hash; the header's own
+    // bytes (and `powlab hash -d`) hold the reverse.
+    std::cout << "hash         " << hash_to_display(hash) << "  (display order)\n"
               << "version      " << version << '\n'
-              << "prev_hash    " << hash_to_display(h.prev_hash) << '\n'
-              << "merkle_root  " << hash_to_display(h.merkle_root) << '\n'
+              << "prev_hash    " << hash_to_display(h.prev_hash) << "  (display order)\n"
+              << "merkle_root  " << hash_to_display(h.merkle_root) << "  (display order)\n"
               << "time         " << h.time << " (" << format_utc(h.time) << ")\n"
               << "bits         " << bits_hex(h.bits) << '\n'
               << "nonce        " << h.nonce << '\n'
@@ -62,7 +77,7 @@ int run(const HeaderOptions& o) {
 void add_header(CLI::App& app, Registry& registry) {
   auto o = std::make_shared<HeaderOptions>();
   CLI::App* sub = app.add_subcommand("header", "decode an 80-byte header (160 hex digits) and check its proof of work");
-  sub->add_option("header", o->hex, "the raw header as 160 hex digits (serialization order)")->required();
+  sub->add_option("header", o->hex, "the raw header as 160 hex digits (serialization order); - reads standard input")->required();
   sub->add_flag("--json", o->json, "print a JSON object");
   registry.push_back({sub, [o] { return run(*o); }});
 }

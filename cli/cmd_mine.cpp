@@ -11,9 +11,12 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <vector>
 
 #include "command.h"
+#include "powlab/kernels.h"
 #include "powlab/mining/miner.h"
+#include "powlab/mining/search.h"
 #include "powlab/consensus/network.h"
 #include "powlab/ledger/store.h"
 #include "powlab/consensus/target.h"
@@ -57,22 +60,31 @@ struct MineOptions {
   std::int64_t blocks = 1;
   std::optional<int> zeros;
   std::optional<std::string> bits;
-  std::optional<unsigned> threads;
+  unsigned threads = 0;  // 0: every core (docs/VOCABULARY.md)
   std::string kernel;
   double throttle = 1.0;
   std::string miner = "miner";
   std::optional<double> max_seconds;
   bool version_rolling = false;
   bool json = false;
-  // lab network, when creating a chain
-  std::optional<std::int64_t> spacing;
-  std::optional<std::int64_t> retarget_interval;
-  std::optional<std::int64_t> halving_interval;
+  // lab network, when creating a chain (the names `race` uses)
+  std::optional<std::int64_t> interval;
+  std::optional<std::int64_t> retarget;
+  std::optional<std::int64_t> halving;
   std::optional<std::string> pow_limit;
   std::optional<std::int64_t> maturity;
+
+  bool lab_knobs() const { return interval || retarget || halving || pow_limit || maturity; }
 };
 
-std::string short_hash(const Hash256& h) { return hash_to_display(h); }
+// A CPU fraction needs at least this many of the miner's duty cycles to mean anything. One
+// cycle is one search slice (miner.cpp's kSliceSeconds, 0.05 s of hashing) plus the sleep that
+// brings it to F: 0.05 / F seconds of wall time. The first slice runs before any sleep, so a
+// shorter run reports a fraction near 1 whatever F is.
+constexpr double kThrottleSliceSeconds = 0.05;
+constexpr double kThrottleCyclesToMeasure = 10;
+
+double throttle_min_seconds(double throttle) { return kThrottleCyclesToMeasure * kThrottleSliceSeconds / throttle; }
 
 std::string seconds_text(double s) {
   if (!std::isfinite(s)) return "never";
@@ -86,11 +98,8 @@ std::string seconds_text(double s) {
 
 // The network for a new chain, from --network and the lab knobs.
 ConsensusParams new_network(const MineOptions& o) {
-  const bool lab_knobs = o.spacing || o.retarget_interval || o.halving_interval || o.pow_limit || o.maturity;
   if (o.network == "mainnet") {
-    if (lab_knobs) {
-      throw UsageError("--spacing, --retarget-interval, --halving-interval, --pow-limit and --maturity apply to --network lab");
-    }
+    if (o.lab_knobs()) throw UsageError("--interval, --retarget, --halving, --pow-limit and --maturity apply to --network lab");
     ConsensusParams p = mainnet();
     if (o.bits || o.zeros) {
       const std::uint32_t b = o.bits ? parse_bits(*o.bits) : bits_for_leading_zeros(*o.zeros);
@@ -103,9 +112,9 @@ ConsensusParams new_network(const MineOptions& o) {
   }
   if (o.network != "lab") throw UsageError("unknown network '" + o.network + "' (known: mainnet, lab)");
   LabOptions lab;
-  if (o.spacing) lab.spacing = *o.spacing;
-  if (o.retarget_interval) lab.retarget_interval = *o.retarget_interval;
-  if (o.halving_interval) lab.halving_interval = *o.halving_interval;
+  if (o.interval) lab.spacing = *o.interval;
+  if (o.retarget) lab.retarget_interval = *o.retarget;
+  if (o.halving) lab.halving_interval = *o.halving;
   if (o.pow_limit) lab.pow_limit_bits = parse_bits(*o.pow_limit);
   if (o.maturity) lab.coinbase_maturity = *o.maturity;
   if (o.bits) lab.initial_bits = parse_bits(*o.bits);
@@ -117,261 +126,326 @@ ConsensusParams new_network(const MineOptions& o) {
   }
 }
 
+// Everything that can be checked without the chain, before the banner: a typo never prints
+// "mining ..." first.
 void check_options(const MineOptions& o) {
   if (o.bits && o.zeros) throw UsageError("--zeros and --bits are two ways to say the same thing: give one");
-  if (o.zeros && (*o.zeros < 1 || *o.zeros > 255)) throw UsageError("--zeros must be 1..255");
-  if (o.blocks < 1 || o.blocks > 1'000'000) throw UsageError("--blocks must be 1..1000000");
+  if (o.bits) parse_bits(*o.bits);
+  if (o.pow_limit) parse_bits(*o.pow_limit);
   if (!(o.throttle > 0 && o.throttle <= 1)) {
     throw UsageError("--throttle must be a fraction in (0, 1], e.g. 0.25 (got " + std::to_string(o.throttle) + ")");
   }
   if (o.max_seconds && !(*o.max_seconds > 0 && std::isfinite(*o.max_seconds))) {
     throw UsageError("--max-seconds must be a positive number of seconds");
   }
-  if (o.threads && (*o.threads < 1 || *o.threads > 1024)) throw UsageError("--threads must be 1..1024");
   if (auto why = check_owner_name(o.miner)) throw UsageError("--miner: " + *why);
+  if (!o.kernel.empty()) {
+    try {
+      kernels::resolve_kernel(o.kernel);
+    } catch (const kernels::KernelError& e) {
+      throw UsageError(std::string("--kernel: ") + e.what());
+    }
+  }
+  if (o.network != "lab" && o.network != "mainnet") {
+    throw UsageError("unknown network '" + o.network + "' (known: mainnet, lab)");
+  }
 }
 
-int run(const MineOptions& o) {
-  check_options(o);
-  const bool tty = isatty(STDERR_FILENO) == 1;
-  const auto now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
-
-  // The chain: loaded from FILE (re-validated in full), or new.
+// The chain being mined and the version of FILE on disk this process last read or wrote.
+struct MineSession {
   ChainFile file;
-  FileStamp disk;  // the version of FILE this process last read or wrote
+  FileStamp disk;
   std::unique_ptr<ChainState> chain;
+};
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// Loads FILE (re-validated in full) or makes a new chain. Returns nullopt after printing why
+// an existing file cannot be mined on (exit 1).
+std::optional<MineSession> open_chain(const MineOptions& o) {
+  MineSession s;
   const bool exists = !o.chain.empty() && std::filesystem::exists(o.chain);
-  if (exists) {
-    const bool net_opts =
-        o.network != "lab" || o.spacing || o.retarget_interval || o.halving_interval || o.pow_limit || o.maturity;
-    if (net_opts) {
-      throw UsageError(o.chain + " already exists; --network and the lab options apply only when creating a chain");
-    }
-    disk = stamp_file(o.chain);
-    file = read_chain_file(o.chain);
-    ChainOptions co;
-    co.validation.now = now();
-    LoadReport report = replay_chain(file, co);
-    if (!report.valid()) {
-      std::cerr << "powlab mine: " << o.chain << " is invalid at " << describe(report.failures.front())
-                << "\nRefusing to mine on it (run `powlab chain verify " << o.chain << "`).\n";
-      return kExitInvalid;
-    }
-    chain = std::move(report.chain);
-    if (o.bits || o.zeros) {
-      const std::uint32_t want = o.bits ? parse_bits(*o.bits) : bits_for_leading_zeros(*o.zeros);
-      const std::uint32_t next = chain->next_template(now()).bits;
-      if (want != next) {
-        throw UsageError("the chain's next block must carry nBits " + bits_hex(next) +
-                         " (its retarget rule); --bits/--zeros set the difficulty only when creating a chain (got " +
-                         bits_hex(want) + ")");
-      }
-    }
-  } else {
+  if (!exists) {
     if (!o.chain.empty()) {
       const auto parent = std::filesystem::path(o.chain).parent_path();
       if (!parent.empty() && !std::filesystem::is_directory(parent)) {
         throw UsageError("cannot create " + o.chain + ": directory " + parent.string() + " does not exist");
       }
     }
-    file.params = new_network(o);
-    chain = std::make_unique<ChainState>(file.params);
+    s.file.params = new_network(o);
+    s.chain = std::make_unique<ChainState>(s.file.params);
+    return s;
   }
-  const ConsensusParams& params = chain->params();
+  if (o.network != "lab" || o.lab_knobs()) {
+    throw UsageError(o.chain + " already exists; --network and the lab options apply only when creating a chain");
+  }
+  s.disk = stamp_file(o.chain);
+  s.file = read_chain_file(o.chain);
+  ChainOptions co;
+  co.validation.now = unix_now();
+  LoadReport report = replay_chain(s.file, co);
+  if (!report.valid()) {
+    std::cerr << "powlab mine: error: " << o.chain << " is invalid at " << describe(report.failures.front())
+              << "; refusing to mine on it (run `powlab chain verify " << o.chain << "`)\n";
+    return std::nullopt;
+  }
+  s.chain = std::move(report.chain);
+  if (o.bits || o.zeros) {
+    const std::uint32_t want = o.bits ? parse_bits(*o.bits) : bits_for_leading_zeros(*o.zeros);
+    const std::uint32_t next = s.chain->next_template(unix_now()).bits;
+    if (want != next) {
+      throw UsageError("the chain's next block must carry nBits " + bits_hex(next) +
+                       " (its retarget rule); --bits/--zeros set the difficulty only when creating a chain (got " +
+                       bits_hex(want) + ")");
+    }
+  }
+  return s;
+}
+
+void print_banner(const MineOptions& o, const ChainState& chain) {
+  const BlockTemplate t = chain.next_template(unix_now());
+  std::cout << "mining " << count_noun(static_cast<std::uint64_t>(o.blocks), "block") << " on " << chain.params().name
+            << (o.chain.empty() ? " (in memory)" : " into " + o.chain) << ", next height " << t.height << ", nBits "
+            << bits_hex(t.bits) << " (~" << format_big(block_work(t.bits).to_double()) << " hashes per block)";
+  if (o.throttle < 1) std::cout << ", throttle " << o.throttle;
+  std::cout << std::endl;  // flushed: a watcher sees mining has begun
+}
+
+// Queued transactions still valid on the tip, in order (a reorg-free chain keeps them all).
+std::vector<Transaction> valid_queue(const MineSession& s) {
+  std::vector<Transaction> txs;
+  for (const Transaction& tx : s.file.mempool) {
+    if (auto err = s.chain->check_tx_after(tx, txs)) {
+      std::cerr << "powlab mine: warning: dropping queued transaction " << hash_to_display(tx.txid()) << ": "
+                << to_string(err->reason) << ": " << err->detail << '\n';
+      continue;
+    }
+    txs.push_back(tx);
+  }
+  return txs;
+}
+
+MineRequest make_request(const MineOptions& o, const MineSession& s, double remaining) {
+  MineRequest req;
+  req.miner = o.miner;
+  req.txs = valid_queue(s);
+  req.threads = o.threads;
+  req.kernel = o.kernel;
+  req.throttle = o.throttle;
+  req.version_rolling = o.version_rolling;
+  req.max_seconds = remaining;
+  req.cancel = &g_stop;
+  req.first_extranonce = 0;
+  if (isatty(STDERR_FILENO) == 1) {
+    const ChainState* chain = s.chain.get();
+    const double throttle = o.throttle;
+    req.progress = [chain, throttle](const MineProgress& p) {
+      const double expected_s = p.hashes_per_second > 0 ? p.expected_hashes / p.hashes_per_second : INFINITY;
+      std::fprintf(stderr, "\r\033[K  height %lld: %s, %s hashes, elapsed %s, expected %s per block",
+                   static_cast<long long>(chain->height() + 1), format_hashrate(p.hashes_per_second).c_str(),
+                   format_big(static_cast<double>(p.hashes)).c_str(), seconds_text(p.seconds).c_str(),
+                   seconds_text(expected_s).c_str());
+      if (throttle < 1) std::fprintf(stderr, ", cpu %.2f", p.cpu_fraction);
+      std::fflush(stderr);
+    };
+  }
+  return req;
+}
+
+// Drops the queued transactions the block confirmed and saves FILE: whole blocks only.
+// Returns an exit code when the block could not be saved.
+std::optional<int> save_block(const MineOptions& o, MineSession& s, const Block& block) {
+  std::erase_if(s.file.mempool, [&](const Transaction& tx) {
+    return std::find(block.txs().begin(), block.txs().end(), tx) != block.txs().end();
+  });
+  if (o.chain.empty()) return std::nullopt;
+  const DirLock lock(o.chain);
+  // Another process may have written FILE meanwhile (`powlab send` queueing a transfer while
+  // this miner runs): keep its queued transactions; refuse to overwrite other blocks.
+  if (const FileStamp now_on_disk = stamp_file(o.chain); now_on_disk != s.disk && now_on_disk.exists) {
+    const ChainFile theirs = read_chain_file(o.chain);
+    std::vector<BlockPtr> ours = s.chain->blocks_in_order();
+    ours.pop_back();  // the block just mined is not on disk yet
+    const bool same_blocks = std::equal(ours.begin(), ours.end(), theirs.blocks.begin(), theirs.blocks.end(),
+                                        [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
+    if (!same_blocks) {
+      std::cerr << "powlab mine: error: " << o.chain << " was changed by another process (its blocks differ from "
+                << "the ones this miner loaded); not overwriting it. Block " << s.chain->height()
+                << " was mined but not saved.\n";
+      return kExitInvalid;
+    }
+    for (const Transaction& tx : theirs.mempool) {
+      const bool known = std::find(s.file.mempool.begin(), s.file.mempool.end(), tx) != s.file.mempool.end() ||
+                         std::find(block.txs().begin(), block.txs().end(), tx) != block.txs().end();
+      if (!known) s.file.mempool.push_back(tx);
+    }
+  }
+  s.file.blocks = s.chain->blocks_in_order();
+  try {
+    save_chain_file(o.chain, s.file);
+  } catch (const StoreError& e) {
+    std::cerr << "powlab mine: error: " << e.what() << '\n';
+    return kExitUsage;
+  }
+  s.disk = stamp_file(o.chain);
+  return std::nullopt;
+}
+
+// The measured CPU fraction, or null when the run was too short to measure it.
+nlohmann::json cpu_fraction_json(double fraction, double seconds, double throttle) {
+  return seconds >= throttle_min_seconds(throttle) ? nlohmann::json(fraction) : nlohmann::json(nullptr);
+}
+
+void report_block(const MineOptions& o, const ChainState& chain, const MineResult& m) {
+  const Block& b = *m.block;
+  const double hps = m.seconds > 0 ? static_cast<double>(m.hashes) / m.seconds : 0;
+  const std::size_t transfers = b.txs().size() - 1;
+  if (o.json) {
+    nlohmann::json j = {{"type", "block"},
+                        {"height", chain.height()},
+                        {"hash", hash_to_display(b.hash())},
+                        {"nonce", b.header().nonce},
+                        {"extranonce", m.extranonce},
+                        {"version", b.header().version},
+                        {"time", b.header().time},
+                        {"bits", bits_hex(b.header().bits)},
+                        {"hashes", m.hashes},
+                        {"seconds", m.seconds},
+                        {"hashes_per_second", hps},
+                        {"reward", m.reward},
+                        {"fees", m.fees},
+                        {"amount_unit", kAmountUnit},
+                        {"txs", b.txs().size()},
+                        {"miner", o.miner}};
+    if (o.throttle < 1) j["cpu_fraction"] = cpu_fraction_json(m.cpu_fraction, m.seconds, o.throttle);
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::cout << "block " << chain.height() << "  " << hash_to_display(b.hash()) << "  nonce " << b.header().nonce
+            << "  extranonce " << m.extranonce << "  " << count_noun(m.hashes, "hash", "hashes") << " in "
+            << seconds_text(m.seconds) << " (" << format_hashrate(hps) << ")  reward " << format_coins(m.reward)
+            << " to " << o.miner;
+  if (transfers > 0) std::cout << " (" << count_noun(transfers, "transfer") << ")";
+  std::cout << std::endl;
+}
+
+struct MineTotals {
+  std::int64_t mined = 0;
+  std::uint64_t hashes = 0;
+  unsigned threads = 1;
+  std::string kernel;
+  std::string stop_reason = "done";
+  double seconds = 0;
+  double cpu_fraction = 0;
+};
+
+void report_summary(const MineOptions& o, const ChainState& chain, const MineTotals& t) {
+  const double hps = t.seconds > 0 ? static_cast<double>(t.hashes) / t.seconds : 0;
+  const bool measurable = t.seconds >= throttle_min_seconds(o.throttle);
+  if (o.json) {
+    nlohmann::json j = {{"type", "summary"},
+                        {"blocks", t.mined},
+                        {"requested", o.blocks},
+                        {"stopped", t.stop_reason},
+                        {"hashes", t.hashes},
+                        {"seconds", t.seconds},
+                        {"hashes_per_second", hps},
+                        {"threads", t.threads},
+                        {"kernel", t.kernel},
+                        {"height", chain.height()},
+                        {"tip_hash", chain.empty() ? "" : hash_to_display(chain.tip_hash())},
+                        {"network", chain.params().name},
+                        {"chain", o.chain.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.chain)}};
+    if (o.throttle < 1) {
+      j["throttle"] = o.throttle;
+      j["cpu_fraction"] = cpu_fraction_json(t.cpu_fraction, t.seconds, o.throttle);
+      if (!measurable) j["cpu_fraction_min_seconds"] = throttle_min_seconds(o.throttle);
+    }
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  std::cout << (t.stop_reason == "done" ? "done" : t.stop_reason == "budget" ? "time budget used up" : "interrupted")
+            << ": " << t.mined << " of " << count_noun(static_cast<std::uint64_t>(o.blocks), "block") << ", "
+            << count_noun(t.hashes, "hash", "hashes") << " in " << seconds_text(t.seconds) << " ("
+            << format_hashrate(hps) << ", " << count_noun(t.threads, "thread")
+            << (t.kernel.empty() ? "" : ", kernel " + t.kernel) << "), "
+            << (chain.empty() ? std::string("chain still empty") : "tip height " + std::to_string(chain.height()))
+            << '\n';
+  if (o.throttle < 1 && measurable) {
+    std::cout << "throttle " << o.throttle << ": measured CPU " << t.cpu_fraction
+              << " of each thread (process CPU time / wall time / threads). A cryptojacking script uses the same "
+                 "trick to stay unnoticed.\n";
+  } else if (o.throttle < 1) {
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "throttle %g: the run took %.2f s, too short to measure the CPU fraction (at least %.2f s: %g of "
+                  "the miner's duty cycles at this throttle)\n",
+                  o.throttle, t.seconds, throttle_min_seconds(o.throttle), kThrottleCyclesToMeasure);
+    std::cout << line;
+  }
+  if (t.stop_reason != "done" && !o.chain.empty()) {
+    if (chain.empty()) {
+      std::cout << "no partial block was written; " << o.chain << " was not created\n";
+    } else {
+      std::cout << "no partial block was written; " << o.chain << " holds "
+                << count_noun(chain.block_count(), "whole block") << '\n';
+    }
+  }
+}
+
+int run(const MineOptions& o) {
+  check_options(o);
+  std::optional<MineSession> session = open_chain(o);
+  if (!session) return kExitInvalid;
+  MineSession& s = *session;
+  ChainState& chain = *s.chain;
 
   StopSignals signals;
   g_stop = false;
   g_signal = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  const auto elapsed = [&t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   const double cpu0 = process_cpu_seconds();
-  std::uint64_t total_hashes = 0;
-  std::int64_t mined = 0;
-  unsigned threads = 1;
-  std::string kernel;
-  std::string stop_reason = "done";
+  MineTotals t;
+  if (!o.json) print_banner(o, chain);
 
-  if (!o.json) {
-    const BlockTemplate t = chain->next_template(now());
-    std::cout << "mining " << o.blocks << " block" << (o.blocks == 1 ? "" : "s") << " on " << params.name
-              << (o.chain.empty() ? " (in memory)" : " into " + o.chain) << ", next height " << t.height
-              << ", nBits " << bits_hex(t.bits) << " (~" << format_big(block_work(t.bits).to_double())
-              << " hashes per block)";
-    if (o.throttle < 1) std::cout << ", throttle " << o.throttle;
-    std::cout << std::endl;  // flushed: a watcher sees mining has begun
-  }
-
-  while (mined < o.blocks) {
-    double remaining = 0;
-    if (o.max_seconds) {
-      remaining = *o.max_seconds - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (remaining <= 0) {
-        stop_reason = "budget";
-        break;
-      }
-    }
-    // Queued transactions still valid on the tip, in order (a reorg-free chain keeps them all).
-    std::vector<Transaction> txs;
-    for (const Transaction& tx : file.mempool) {
-      if (auto err = chain->check_tx_after(tx, txs)) {
-        std::cerr << "powlab mine: dropping queued transaction " << hash_to_display(tx.txid()) << ": "
-                  << to_string(err->reason) << ": " << err->detail << '\n';
-        continue;
-      }
-      txs.push_back(tx);
-    }
-    MineRequest req;
-    req.miner = o.miner;
-    req.txs = txs;
-    req.threads = o.threads.value_or(0);
-    req.kernel = o.kernel;
-    req.throttle = o.throttle;
-    req.version_rolling = o.version_rolling;
-    req.max_seconds = remaining;
-    req.cancel = &g_stop;
-    req.first_extranonce = 0;
-    if (tty) {
-      req.progress = [&](const MineProgress& p) {
-        const double expected_s = p.hashes_per_second > 0 ? p.expected_hashes / p.hashes_per_second : INFINITY;
-        std::fprintf(stderr, "\r\033[K  height %lld: %s, %s hashes, elapsed %s, expected %s per block",
-                     static_cast<long long>(chain->height() + 1), format_hashrate(p.hashes_per_second).c_str(),
-                     format_big(static_cast<double>(p.hashes)).c_str(), seconds_text(p.seconds).c_str(),
-                     seconds_text(expected_s).c_str());
-        if (o.throttle < 1) std::fprintf(stderr, ", cpu %.2f", p.cpu_fraction);
-        std::fflush(stderr);
-      };
+  while (t.mined < o.blocks) {
+    const double remaining = o.max_seconds ? *o.max_seconds - elapsed() : 0;
+    if (o.max_seconds && remaining <= 0) {
+      t.stop_reason = "budget";
+      break;
     }
     MineResult m;
     try {
-      m = mine_block(*chain, req);
+      m = mine_block(chain, make_request(o, s, remaining));
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    if (tty) std::fprintf(stderr, "\r\033[K");
-    total_hashes += m.hashes;
-    threads = m.threads;
-    kernel = m.kernel;
+    if (isatty(STDERR_FILENO) == 1) std::fprintf(stderr, "\r\033[K");
+    t.hashes += m.hashes;
+    t.threads = m.threads;
+    t.kernel = m.kernel;
     if (!m.block) {
-      stop_reason = m.cancelled ? "interrupted" : "budget";
+      t.stop_reason = m.cancelled ? "interrupted" : "budget";
       break;
     }
-    chain->validation().now = now();
-    const AcceptResult r = chain->accept(m.block);
+    chain.validation().now = unix_now();
+    const AcceptResult r = chain.accept(m.block);
     if (r.status != AcceptStatus::new_tip) {
       // Cannot happen for a block built on our own tip; say so loudly if it does.
-      std::cerr << "powlab mine: BUG: the mined block was not accepted: " << to_string(r.reason) << ": " << r.detail
-                << '\n';
+      std::cerr << "powlab mine: internal error: the mined block was not accepted: " << to_string(r.reason) << ": "
+                << r.detail << '\n';
       return kExitInvalid;
     }
-    // Drop the queued transactions the block confirmed, then save: whole blocks only.
-    std::erase_if(file.mempool, [&](const Transaction& tx) {
-      return std::find(m.block->txs().begin(), m.block->txs().end(), tx) != m.block->txs().end();
-    });
-    if (!o.chain.empty()) {
-      const DirLock lock(o.chain);
-      // Another process may have written FILE meanwhile (`powlab send` queueing a transfer
-      // while this miner runs): keep its queued transactions; refuse to overwrite other blocks.
-      if (const FileStamp now_on_disk = stamp_file(o.chain); now_on_disk != disk && now_on_disk.exists) {
-        const ChainFile theirs = read_chain_file(o.chain);
-        std::vector<BlockPtr> ours = chain->blocks_in_order();
-        ours.pop_back();  // the block just mined is not on disk yet
-        const bool same_blocks = std::equal(ours.begin(), ours.end(), theirs.blocks.begin(), theirs.blocks.end(),
-                                            [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
-        if (!same_blocks) {
-          std::cerr << "powlab mine: " << o.chain << " was changed by another process (its blocks differ from the "
-                    << "ones this miner loaded); not overwriting it. Block " << chain->height()
-                    << " was mined but not saved.\n";
-          return kExitInvalid;
-        }
-        for (const Transaction& tx : theirs.mempool) {
-          const bool known = std::find(file.mempool.begin(), file.mempool.end(), tx) != file.mempool.end() ||
-                             std::find(m.block->txs().begin(), m.block->txs().end(), tx) != m.block->txs().end();
-          if (!known) file.mempool.push_back(tx);
-        }
-      }
-      file.blocks = chain->blocks_in_order();
-      try {
-        save_chain_file(o.chain, file);
-      } catch (const StoreError& e) {
-        std::cerr << "powlab mine: error: " << e.what() << '\n';
-        return kExitUsage;
-      }
-      disk = stamp_file(o.chain);
-    }
-    ++mined;
-    const std::int64_t height = chain->height();
-    const double hps = m.seconds > 0 ? static_cast<double>(m.hashes) / m.seconds : 0;
-    if (o.json) {
-      nlohmann::json j = {{"type", "block"},
-                          {"height", height},
-                          {"hash", short_hash(m.block->hash())},
-                          {"nonce", m.block->header().nonce},
-                          {"extranonce", m.extranonce},
-                          {"version", m.block->header().version},
-                          {"time", m.block->header().time},
-                          {"bits", bits_hex(m.block->header().bits)},
-                          {"hashes", m.hashes},
-                          {"seconds", m.seconds},
-                          {"hashes_per_second", hps},
-                          {"reward", m.reward},
-                          {"fees", m.fees},
-                          {"txs", m.block->txs().size()},
-                          {"miner", o.miner}};
-      if (o.throttle < 1) j["cpu_fraction"] = m.cpu_fraction;
-      std::cout << j.dump() << std::endl;
-    } else {
-      std::cout << "block " << height << "  " << short_hash(m.block->hash()) << "  nonce " << m.block->header().nonce
-                << "  extranonce " << m.extranonce << "  " << m.hashes << " hashes in " << seconds_text(m.seconds)
-                << " (" << format_hashrate(hps) << ")  reward " << format_amount(m.reward) << " to " << o.miner;
-      if (m.block->txs().size() > 1) std::cout << " (" << m.block->txs().size() - 1 << " txs)";
-      std::cout << std::endl;
-    }
+    if (const auto code = save_block(o, s, *m.block)) return *code;
+    ++t.mined;
+    report_block(o, chain, m);
   }
 
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = process_cpu_seconds() - cpu0;
-  const double cpu_fraction = seconds > 0 ? cpu / (seconds * std::max(1u, threads)) : 0;
-  const double hps = seconds > 0 ? static_cast<double>(total_hashes) / seconds : 0;
-  if (o.json) {
-    nlohmann::json j = {{"type", "summary"},
-                        {"blocks", mined},
-                        {"requested", o.blocks},
-                        {"stopped", stop_reason},
-                        {"hashes", total_hashes},
-                        {"seconds", seconds},
-                        {"hashes_per_second", hps},
-                        {"threads", threads},
-                        {"kernel", kernel},
-                        {"height", chain->height()},
-                        {"tip", chain->empty() ? "" : hash_to_display(chain->tip_hash())},
-                        {"network", params.name},
-                        {"chain", o.chain.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.chain)}};
-    if (o.throttle < 1) {
-      j["throttle"] = o.throttle;
-      j["cpu_fraction"] = cpu_fraction;
-    }
-    std::cout << j.dump() << std::endl;
-  } else {
-    std::cout << (stop_reason == "done" ? "done" : stop_reason == "budget" ? "time budget used up" : "interrupted")
-              << ": " << mined << " of " << o.blocks << " block" << (o.blocks == 1 ? "" : "s") << ", " << total_hashes
-              << " hashes in " << seconds_text(seconds) << " (" << format_hashrate(hps) << ", " << threads << " thread"
-              << (threads == 1 ? "" : "s") << (kernel.empty() ? "" : ", kernel " + kernel) << "), "
-              << (chain->empty() ? std::string("chain still empty") : "tip height " + std::to_string(chain->height()))
-              << '\n';
-    if (o.throttle < 1) {
-      std::cout << "throttle " << o.throttle << ": measured CPU " << cpu_fraction
-                << " of each thread (process CPU time / wall time / threads). A cryptojacking script uses the same "
-                   "trick to stay unnoticed.\n";
-    }
-    if (stop_reason != "done" && !o.chain.empty()) {
-      if (chain->empty()) {
-        std::cout << "no partial block was written; " << o.chain << " was not created\n";
-      } else {
-        std::cout << "no partial block was written; " << o.chain << " holds " << chain->block_count()
-                  << " whole blocks\n";
-      }
-    }
-  }
-  if (stop_reason == "interrupted") return 128 + (g_signal ? static_cast<int>(g_signal) : SIGINT);
+  t.seconds = elapsed();
+  t.cpu_fraction = t.seconds > 0 ? (process_cpu_seconds() - cpu0) / (t.seconds * std::max(1u, t.threads)) : 0;
+  report_summary(o, chain, t);
+  if (t.stop_reason == "interrupted") return 128 + (g_signal ? static_cast<int>(g_signal) : SIGINT);
   return kExitOk;
 }
 
@@ -383,21 +457,26 @@ void add_mine(CLI::App& app, Registry& registry) {
       "mine", "mine blocks onto a chain file (created if absent) or an in-memory chain; powlab's own ledger only");
   sub->add_option("--chain", o->chain, "chain file (created if absent); without it, an in-memory chain");
   sub->add_option("--network", o->network, "network of a new chain: lab (default) or mainnet");
-  add_integer_option<std::int64_t>(sub, "--blocks", o->blocks, "blocks to mine (default 1)");
-  add_integer_option<int>(sub, "--zeros", o->zeros, "difficulty of a new chain: leading zero bits of the target (1..255)");
-  sub->add_option("--bits", o->bits, "difficulty of a new chain as nBits, e.g. 0x1f00ffff");
-  add_integer_option<unsigned>(sub, "--threads", o->threads, "mining threads (default: every core)");
+  add_integer_option<std::int64_t>(sub, "--blocks", o->blocks, "blocks to mine (default 1)", 1, 1'000'000);
+  add_integer_option<int>(sub, "--zeros", o->zeros, "difficulty of a new chain: leading zero bits of the target (1..255)",
+                          1, 255);
+  sub->add_option("--bits", o->bits, "difficulty of a new chain as nBits, e.g. 0x1f00ffff")->type_name("HEX");
+  add_integer_option<unsigned>(sub, "--threads", o->threads, "mining threads (0 = every core, the default)", 0,
+                               kMaxSearchThreads);
   sub->add_option("--kernel", o->kernel, "hashing kernel (default: the best this CPU runs)");
-  sub->add_option("--throttle", o->throttle, "use about this fraction of each thread, 0 < F <= 1 (default 1)");
+  sub->add_option("--throttle", o->throttle, "use about this fraction of each thread, 0 < F <= 1 (default 1)")
+      ->type_name("NUM");
   sub->add_option("--miner", o->miner, "who the coinbase pays (default 'miner')");
-  sub->add_option("--max-seconds", o->max_seconds, "time budget: stop with a summary, exit 0, no partial block");
+  sub->add_option("--max-seconds", o->max_seconds, "time budget: stop with a summary, exit 0, no partial block")
+      ->type_name("NUM");
   sub->add_flag("--version-rolling", o->version_rolling, "roll the BIP320 version bits (0x1fffe000) before the extranonce");
-  add_integer_option<std::int64_t>(sub, "--spacing", o->spacing, "lab: target seconds per block (new chain)");
-  add_integer_option<std::int64_t>(sub, "--retarget-interval", o->retarget_interval, "lab: blocks per retarget period (new chain)");
-  add_integer_option<std::int64_t>(sub, "--halving-interval", o->halving_interval, "lab: blocks per subsidy halving (new chain)");
-  sub->add_option("--pow-limit", o->pow_limit, "lab: easiest nBits allowed (new chain), e.g. 0x207fffff");
+  add_integer_option<std::int64_t>(sub, "--interval", o->interval, "lab: target block interval in seconds (new chain)");
+  add_integer_option<std::int64_t>(sub, "--retarget", o->retarget, "lab: blocks per retarget period (new chain)");
+  add_integer_option<std::int64_t>(sub, "--halving", o->halving, "lab: blocks per subsidy halving (new chain)");
   add_integer_option<std::int64_t>(sub, "--maturity", o->maturity,
                                    "lab: blocks before a coinbase may be spent (new chain; default 3, mainnet 100)");
+  sub->add_option("--pow-limit", o->pow_limit, "lab: easiest nBits allowed (new chain), e.g. 0x207fffff")
+      ->type_name("HEX");
   sub->add_flag("--json", o->json, "one JSON object per block, then a summary (JSON Lines)");
   registry.push_back({sub, [o] { return run(*o); }});
 }

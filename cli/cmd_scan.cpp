@@ -4,7 +4,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "command.h"
 #include "powlab/consensus/header.h"
@@ -16,18 +18,24 @@ namespace powlab::cli {
 namespace {
 
 struct ScanOptions {
-  std::string hex, from, count, bits, zeros, kernel, threads;
+  std::string hex, from, count, bits, kernel;
+  std::optional<int> zeros;
+  unsigned threads = 0;  // 0: every core (docs/VOCABULARY.md)
   bool json = false;
 };
+
+// An easy target (--zeros 0 meets every hash) finds every nonce of the range: print a sample
+// and the count, never millions of lines. JSON keeps more, for scripts that tally them.
+constexpr std::size_t kTextMaxFound = 20;
+constexpr std::size_t kJsonMaxFound = 1000;
 
 std::atomic<bool> g_interrupted{false};
 void scan_on_sigint(int) { g_interrupted.store(true); }  // only an atomic store: signal-safe
 
 U256 target_for(const ScanOptions& o, const BlockHeader& h, std::string& how) {
-  if (!o.zeros.empty()) {
-    const std::uint64_t z = parse_count(o.zeros, "--zeros", 256);
-    how = "--zeros " + std::to_string(z);
-    return ~U256(0) >> static_cast<unsigned>(z);  // hash < 2^(256-z): z leading zero bits
+  if (o.zeros) {
+    how = "--zeros " + std::to_string(*o.zeros);
+    return ~U256(0) >> static_cast<unsigned>(*o.zeros);  // hash < 2^(256-z): z leading zero bits
   }
   const std::uint32_t bits = o.bits.empty() ? h.bits : parse_bits(o.bits);
   const CompactTarget t = decode_compact(bits);
@@ -55,14 +63,13 @@ int run(const ScanOptions& o) {
   req.nonce_begin = from;
   req.nonce_end = from + count;
   req.kernel = o.kernel;
-  req.threads = o.threads.empty() ? 0 : static_cast<unsigned>(parse_count(o.threads, "--threads", kMaxSearchThreads));
-  if (!o.threads.empty() && req.threads == 0) throw UsageError("--threads must be at least 1");
+  req.threads = o.threads;
   req.cancel = &g_interrupted;
   if (isatty(STDERR_FILENO)) {
     req.progress = [count](std::uint64_t hashes, double secs) {
-      std::fprintf(stderr, "\rscanned %llu / %llu (%.1f%%), %.1f M/s   ", static_cast<unsigned long long>(hashes),
+      std::fprintf(stderr, "\rscanned %llu / %llu (%.1f%%), %s   ", static_cast<unsigned long long>(hashes),
                    static_cast<unsigned long long>(count), 100.0 * static_cast<double>(hashes) / static_cast<double>(count),
-                   secs > 0 ? static_cast<double>(hashes) / secs / 1e6 : 0.0);
+                   format_hashrate(secs > 0 ? static_cast<double>(hashes) / secs : 0.0).c_str());
     };
   }
   auto previous = std::signal(SIGINT, scan_on_sigint);
@@ -76,21 +83,27 @@ int run(const ScanOptions& o) {
   std::signal(SIGINT, previous);
   if (req.progress) std::fprintf(stderr, "\r%60s\r", "");
 
+  const std::size_t found = r.found.size();
   if (o.json) {
-    print_json({{"found", r.found}, {"hashes", r.hashes}, {"seconds", r.seconds},
-                {"hashes_per_second", r.hashes_per_second}, {"kernel", r.kernel}, {"threads", r.threads},
-                {"from", from}, {"count", count}, {"target", req.target.to_hex()}, {"exhausted", r.exhausted}});
+    const std::size_t shown = std::min(found, kJsonMaxFound);
+    print_json({{"found", std::vector<std::uint32_t>(r.found.begin(), r.found.begin() + static_cast<std::ptrdiff_t>(shown))},
+                {"found_count", found}, {"found_truncated", shown < found}, {"hashes", r.hashes},
+                {"seconds", r.seconds}, {"hashes_per_second", r.hashes_per_second}, {"kernel", r.kernel},
+                {"threads", r.threads}, {"from", from}, {"count", count}, {"target", req.target.to_hex()},
+                {"exhausted", r.exhausted}});
   } else {
-    std::cout << "kernel   " << r.kernel << ", " << r.threads << " thread" << (r.threads == 1 ? "" : "s") << '\n'
+    std::cout << "kernel   " << r.kernel << ", " << count_noun(r.threads, "thread") << '\n'
               << "range    [" << from << ", " << from + count << ")\n"
               << "target   " << req.target.to_hex() << "  (" << how << ")\n";
     char line[128];
-    std::snprintf(line, sizeof line, "scanned  %llu nonces in %.3f s (%.2f M/s)%s\n",
-                  static_cast<unsigned long long>(r.hashes), r.seconds, r.hashes_per_second / 1e6,
+    std::snprintf(line, sizeof line, " in %.3f s (%s)%s\n", r.seconds, format_hashrate(r.hashes_per_second).c_str(),
                   r.exhausted ? "" : ", INTERRUPTED before the end");
-    std::cout << line << "found    ";
-    if (r.found.empty()) std::cout << "none";
-    for (std::size_t i = 0; i < r.found.size(); ++i) std::cout << (i ? " " : "") << r.found[i];
+    std::cout << "scanned  " << count_noun(r.hashes, "nonce") << line << "found    ";
+    if (found == 0) std::cout << "none";
+    if (found > kTextMaxFound) std::cout << count_noun(found, "nonce") << "; the first " << kTextMaxFound << ":";
+    for (std::size_t i = 0; i < std::min(found, kTextMaxFound); ++i) {
+      std::cout << (i || found > kTextMaxFound ? " " : "") << r.found[i];
+    }
     std::cout << '\n';
   }
   return g_interrupted.load() ? 130 : kExitOk;
@@ -102,14 +115,17 @@ void add_scan(CLI::App& app, Registry& registry) {
   auto o = std::make_shared<ScanOptions>();
   CLI::App* sub = app.add_subcommand("scan", "scan a nonce range of a header for hashes that meet a target");
   sub->add_option("header", o->hex, "the raw header as 160 hex digits (its nonce is ignored)")->required();
-  sub->add_option("--from", o->from, "first nonce (0..4294967295)")->required();
-  sub->add_option("--count", o->count, "number of nonces (1..2^32, not past 4294967295)")->required();
-  auto* bits = sub->add_option("--bits", o->bits, "target as nBits, e.g. 0x1d00ffff (default: the header's)");
-  auto* zeros = sub->add_option("--zeros", o->zeros, "target: at least Z leading zero bits of the hash (0..256)");
+  // Nonces are 32-bit header fields, often written in hex: --from and --count take 0x too.
+  sub->add_option("--from", o->from, "first nonce (0..4294967295, decimal or 0x hex)")->required()->type_name("INT");
+  sub->add_option("--count", o->count, "number of nonces (1..2^32, not past 4294967295)")->required()->type_name("INT");
+  auto* bits = sub->add_option("--bits", o->bits, "target as nBits, e.g. 0x1d00ffff (default: the header's)")->type_name("HEX");
+  auto* zeros = add_integer_option<int>(sub, "--zeros", o->zeros,
+                                        "target: at least Z leading zero bits of the hash (0..255; 0 = every hash)", 0, 255);
   bits->excludes(zeros);
   zeros->excludes(bits);
   sub->add_option("--kernel", o->kernel, "kernel to use (see `powlab kernels`; default: the selected one)");
-  sub->add_option("--threads", o->threads, "worker threads (default: every core)");
+  add_integer_option<unsigned>(sub, "--threads", o->threads, "worker threads (0 = every core, the default)", 0,
+                               kMaxSearchThreads);
   sub->add_flag("--json", o->json, "print a JSON object");
   registry.push_back({sub, [o] { return run(*o); }});
 }

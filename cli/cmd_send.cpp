@@ -43,7 +43,7 @@ int run(const SendOptions& o) {
   co.validation.now = static_cast<std::int64_t>(std::time(nullptr));
   LoadReport report = replay_chain(file, co);
   if (!report.valid()) {
-    std::cerr << "powlab send: " << o.chain << " is invalid at " << describe(report.failures.front()) << '\n';
+    std::cerr << "powlab send: error: " << o.chain << " is invalid at " << describe(report.failures.front()) << '\n';
     return kExitInvalid;
   }
   const ChainState& chain = *report.chain;
@@ -86,9 +86,9 @@ int run(const SendOptions& o) {
     return kExitInvalid;
   }
   if (have < need) {
-    std::cerr << "powlab send: insufficient funds: " << o.from << " can spend " << format_amount(have)
-              << " (confirmed balance " << format_amount(chain.balance(o.from)) << "), needs "
-              << format_amount(amount) << " + fee " << format_amount(fee) << '\n';
+    std::cerr << "powlab send: error: insufficient funds: " << o.from << " can spend " << format_coins(have)
+              << " (confirmed balance " << format_coins(chain.balance(o.from)) << "), needs "
+              << format_coins(amount) << " + fee " << format_coins(fee) << '\n';
     return kExitInvalid;
   }
 
@@ -103,12 +103,12 @@ int run(const SendOptions& o) {
   if (in > need) tx.outputs.push_back(TxOut{in - need, o.from});  // change
   Amount checked_fee = 0;
   if (auto err = chain.check_tx_after(tx, file.mempool, &checked_fee)) {
-    std::cerr << "powlab send: the transaction is invalid: " << to_string(err->reason) << ": " << err->detail << '\n';
+    std::cerr << "powlab send: error: the transaction is invalid: " << to_string(err->reason) << ": " << err->detail << '\n';
     return kExitInvalid;
   }
   file.mempool.push_back(tx);
   if (stamp_file(o.chain) != disk) {
-    std::cerr << "powlab send: " << o.chain << " changed while this transfer was prepared (a miner saved a block?); "
+    std::cerr << "powlab send: error: " << o.chain << " changed while this transfer was prepared (a miner saved a block?); "
               << "nothing was queued, run the command again\n";
     return kExitInvalid;
   }
@@ -128,15 +128,15 @@ int run(const SendOptions& o) {
                 {"fee", checked_fee},
                 {"inputs", tx.inputs.size()},
                 {"change", in - need},
+                {"amount_unit", kAmountUnit},
                 {"queued", file.mempool.size()}});
   } else {
-    std::cout << "queued " << hash_to_display(id) << ": " << o.from << " -> " << o.to << " " << format_amount(amount)
-              << " (fee " << format_amount(checked_fee) << ", " << tx.inputs.size() << " input"
-              << (tx.inputs.size() == 1 ? "" : "s");
-    if (in > need) std::cout << ", change " << format_amount(in - need) << " back to " << o.from;
+    std::cout << "queued " << hash_to_display(id) << ": " << o.from << " -> " << o.to << " " << format_coins(amount)
+              << " (fee " << format_coins(checked_fee) << ", " << count_noun(tx.inputs.size(), "input");
+    if (in > need) std::cout << ", change " << format_coins(in - need) << " back to " << o.from;
     std::cout << ")\n"
-              << file.mempool.size() << " transaction" << (file.mempool.size() == 1 ? "" : "s")
-              << " queued; the next `powlab mine --chain " << o.chain << "` includes them\n";
+              << count_noun(file.mempool.size(), "transaction") << " queued; the next `powlab mine --chain " << o.chain
+              << "` includes " << (file.mempool.size() == 1 ? "it" : "them") << "\n";
   }
   return kExitOk;
 }
@@ -150,9 +150,9 @@ void add_send(CLI::App& app, Registry& registry) {
   sub->add_option("--chain", o->chain, "chain file")->required();
   sub->add_option("--from", o->from, "payer (an owner name)")->required();
   sub->add_option("--to", o->to, "payee (an owner name)")->required();
-  sub->add_option("--amount", o->amount, "coins, e.g. 12.5 (up to 8 decimals)")->required();
-  sub->add_option("--fee", o->fee, "fee in coins for the miner (default 0.0001)");
-  sub->add_flag("--json", o->json, "print a JSON object (amounts in units of 0.00000001)");
+  sub->add_option("--amount", o->amount, "coins, e.g. 12.5 (up to 8 decimals)")->required()->type_name("NUM");
+  sub->add_option("--fee", o->fee, "fee in coins for the miner (default 0.0001)")->type_name("NUM");
+  sub->add_flag("--json", o->json, "print a JSON object (amounts are integers in units of 1e-8 coin)");
   registry.push_back({sub, [o] { return run(*o); }});
 }
 

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "powlab/consensus/amount.h"
 #include "powlab/consensus/target.h"
 
 namespace powlab::cli {
@@ -63,6 +64,10 @@ std::string format_hashrate(double hps) {
   else if (hps >= 1e3) std::snprintf(buf, sizeof buf, "%.2f kH/s", hps / 1e3);
   else std::snprintf(buf, sizeof buf, "%.0f H/s", hps);
   return buf;
+}
+
+std::string format_coins(std::int64_t units) {
+  return format_coins_fixed(units) + (units == kCoin ? " coin" : " coins");
 }
 
 std::string count_noun(std::uint64_t n, const std::string& noun, const std::string& plural) {

@@ -76,12 +76,18 @@ template <class T, class Out>
 CLI::Option* add_integer_option(CLI::App* app, const std::string& name, Out& out, const std::string& description,
                                 T min = std::numeric_limits<T>::min(), T max = std::numeric_limits<T>::max()) {
   const std::string option = name.substr(0, name.find(','));
-  return app->add_option_function<std::string>(
-      name, [&out, option, min, max](const std::string& text) { out = parse_integer<T>(option, text, min, max); },
-      description);
+  return app
+      ->add_option_function<std::string>(
+          name, [&out, option, min, max](const std::string& text) { out = parse_integer<T>(option, text, min, max); },
+          description)
+      ->type_name("INT");  // parsed from a string, CLI11 would show TEXT
 }
 
 void print_json(const nlohmann::json& j);
+// Every JSON document that carries an amount says its unit at the top level (docs/VOCABULARY.md).
+inline constexpr char kAmountUnit[] = "1e-8 coin";
+// The one text style for an amount: "12.50000000 coins", "1.00000000 coin".
+std::string format_coins(std::int64_t units);
 // "2009-01-03 18:15:05 UTC"
 std::string format_utc(std::int64_t unix_time);
 // 4294967296 -> "4.295e+09 (~2^32.0)"; for work and expected-hash counts.

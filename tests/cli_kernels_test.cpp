@@ -115,12 +115,12 @@ TEST(CliScan, BadInputIsExitTwo) {
       {"scan", g, "--from", "0", "--count", "0"},
       {"scan", g, "--from", "-1", "--count", "5"},
       {"scan", g, "--from", "0", "--count", "5", "--kernel", "bogus"},
-      {"scan", g, "--from", "0", "--count", "5", "--threads", "0"},
+      {"scan", g, "--from", "0", "--count", "5", "--threads", "1025"},  // 0 is every core (issue 10)
       {"scan", g, "--from", "0", "--count", "5", "--threads", "-2"},
       {"scan", g, "--from", "0", "--count", "5", "--threads", "99999999999999999999"},
       {"scan", g, "--from", "0", "--count", "5", "--threads", "abc"},
       {"scan", g, "--from", "0", "--count", "5", "--bits", "0x1d00ffff", "--zeros", "3"},
-      {"scan", g, "--from", "0", "--count", "5", "--zeros", "257"},
+      {"scan", g, "--from", "0", "--count", "5", "--zeros", "256"},
       {"scan", g, "--from", "0", "--count", "5", "--bits", "0x00000000"},
       {"scan", g, "--from", "0", "--count", "5", "--bits", "0x01fedcba"},  // negative
       {"scan", "abcd", "--from", "0", "--count", "5"},

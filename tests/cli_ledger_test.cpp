@@ -166,11 +166,11 @@ TEST_F(CliLedger, MineRefusesBadInputWithoutCreatingAFile) {
   const std::vector<std::vector<std::string>> bad = {
       {"--throttle", "0"},     {"--throttle", "1.5"},   {"--throttle", "nan"},      {"--throttle", "abc"},
       {"--zeros", "0"},        {"--zeros", "300"},      {"--bits", "486604799"},    {"--bits", "0x1d00ffff", "--zeros", "8"},
-      {"--threads", "0"},      {"--threads", "-1"},     {"--blocks", "0"},          {"--blocks", "x"},
+      {"--threads", "1025"},   {"--threads", "-1"},     {"--blocks", "0"},          {"--blocks", "x"},
       {"--miner", "a b"},      {"--max-seconds", "-1"}, {"--max-seconds", "inf"},   {"--network", "testnet"},
       {"--bits", "0x21000001"}, {"--bits", "0x01803456"}, {"--bits", "0x23000001"},
       {"--zeros", "8", "--pow-limit", "0x1f00ffff"},  // initial easier than powLimit
-      {"--spacing", "0"},      {"--retarget-interval", "0"}, {"--network", "mainnet", "--zeros", "8"},
+      {"--interval", "0"},     {"--retarget", "0"}, {"--network", "mainnet", "--zeros", "8"},
       {"--kernel", "no-such-kernel"},
   };
   for (const auto& b : bad) {
@@ -185,7 +185,7 @@ TEST_F(CliLedger, MineRefusesBadInputWithoutCreatingAFile) {
   mine(1, "alice");
   const std::string before = slurp(chain);
   for (const std::vector<std::string>& b :
-       std::vector<std::vector<std::string>>{{"--network", "mainnet"}, {"--spacing", "60"}, {"--zeros", "20"}}) {
+       std::vector<std::vector<std::string>>{{"--network", "mainnet"}, {"--interval", "60"}, {"--zeros", "20"}}) {
     std::vector<std::string> a{"mine", "--chain", chain};
     a.insert(a.end(), b.begin(), b.end());
     const auto r = run_powlab(a);
@@ -332,7 +332,7 @@ TEST_F(CliLedger, TamperThenVerifyShowsTheMerkleFailureAndTheBrokenLinks) {
   v = run_powlab({"chain", "verify", copy, "--json"});
   const json j = json::parse(v.out);
   EXPECT_EQ(j["valid"], false);
-  EXPECT_EQ(j["height_failed"], 1);
+  EXPECT_EQ(j["failed_height"], 1);
   EXPECT_EQ(j["reason"], "bad-txnmrklroot");
   ASSERT_EQ(j["failures"].size(), 3u);  // heights 1, 2, 3
   EXPECT_EQ(j["failures"][1]["reason"], "bad-prevblk");
@@ -345,7 +345,7 @@ TEST_F(CliLedger, TamperThenVerifyShowsTheMerkleFailureAndTheBrokenLinks) {
   v = run_powlab({"chain", "verify", dir.file("fixed.dat"), "--json"});
   EXPECT_EQ(v.exit_code, 1);
   const json f = json::parse(v.out);
-  EXPECT_EQ(f["height_failed"], 1);
+  EXPECT_EQ(f["failed_height"], 1);
   // Block 2 names the original block 1, which is in no file: not found (not "invalid").
   EXPECT_EQ(f["failures"][1]["reason"], "prev-blk-not-found");
 

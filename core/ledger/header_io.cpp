@@ -50,9 +50,9 @@ HeaderFile parse_header_data(std::string_view data) {
       out.headers.push_back(BlockHeader::parse(std::span(p, kHeaderSize)));
     }
     if (const std::size_t rest = data.size() % kHeaderSize; rest != 0) {
-      out.bad_length = HeaderFile::BadLength{
-          whole, "the file ends with " + std::to_string(rest) + " bytes: a truncated header (" +
-                     std::to_string(data.size()) + " bytes is not a multiple of 80)"};
+      const auto bytes = [](std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); };
+      out.bad_length = HeaderFile::BadLength{whole, "the file ends with " + bytes(rest) + ": a truncated header (" +
+                                                        bytes(data.size()) + " is not a multiple of 80)"};
     }
     return out;
   }
