@@ -80,8 +80,8 @@ int run(const SendOptions& o) {
   Amount later = have;
   for (const auto& [at, value] : immature) {
     if (have >= need || (later += value) < need) continue;
-    std::cerr << "powlab send: bad-txns-premature-spend-of-coinbase: " << o.from << " can spend "
-              << format_amount(have) << " in a block at height " << spend_height << "; enough of its coinbase coins "
+    std::cerr << "powlab send: error: bad-txns-premature-spend-of-coinbase: " << o.from << " can spend "
+              << format_coins(have) << " in a block at height " << spend_height << "; enough of its coinbase coins "
               << "mature at height " << at << " (coinbase maturity " << maturity << ")\n";
     return kExitInvalid;
   }

@@ -31,14 +31,14 @@ TEST(CliFiles, DirectoryIsADirectoryForEveryCommandThatLoadsAFile) {
   const std::string msg = "cannot read " + d + ": is a directory";
   expect_refused({"mine", "--chain", d, "--blocks", "1", "--zeros", "8", "--threads", "1"}, "mine", msg);
   expect_refused({"send", "--chain", d, "--from", "alice", "--to", "bob", "--amount", "1"}, "send", msg);
-  expect_refused({"chain", "show", d}, "chain", msg);
-  expect_refused({"chain", "verify", d}, "chain", msg);
+  expect_refused({"chain", "show", d}, "chain show", msg);
+  expect_refused({"chain", "verify", d}, "chain verify", msg);
   expect_refused({"verify", d}, "verify", msg);
 }
 
 TEST(CliFiles, DevZeroIsRefusedNotReadForever) {
   const std::string msg = "cannot read /dev/zero: not a regular file (a character device)";
-  expect_refused({"chain", "show", "/dev/zero"}, "chain", msg);
+  expect_refused({"chain", "show", "/dev/zero"}, "chain show", msg);
   expect_refused({"verify", "/dev/zero"}, "verify", msg);
 }
 
@@ -47,7 +47,7 @@ TEST(CliFiles, FifoIsRefusedWithoutWaitingForAWriter) {
   const std::string fifo = dir.file("pipe");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const std::string msg = "cannot read " + fifo + ": not a regular file (a FIFO)";
-  expect_refused({"chain", "show", fifo}, "chain", msg);
+  expect_refused({"chain", "show", fifo}, "chain show", msg);
   expect_refused({"mine", "--chain", fifo, "--blocks", "1", "--zeros", "8", "--threads", "1"}, "mine", msg);
 }
 
@@ -60,7 +60,7 @@ TEST(CliFiles, ChainFileOverTheFormatMaximumIsRefusedUnread) {
   // one byte more, as a hole that uses no disk.
   ASSERT_EQ(::ftruncate(fd, 4294967349), 0);
   ::close(fd);
-  expect_refused({"chain", "show", big}, "chain",
+  expect_refused({"chain", "show", big}, "chain show",
                  "cannot read " + big + ": 4294967349 bytes is larger than the 4294967348-byte maximum for a chain file");
 }
 

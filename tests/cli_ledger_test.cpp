@@ -399,7 +399,7 @@ TEST_F(CliLedger, MaturityIsChosenStoredShownAndEnforcedBySend) {
   const std::string before = slurp(chain);
   r = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "60"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.err.find("bad-txns-premature-spend-of-coinbase"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.rfind("powlab send: error: bad-txns-premature-spend-of-coinbase: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("mature at height 3"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(chain), before);
   r = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "40"});

@@ -39,7 +39,7 @@ class Vocabulary : public ::testing::Test {
   void SetUp() override {
     chain = dir.file("lab.chain");
     const auto m = run_powlab({"mine", "--chain", chain, "--blocks", "2", "--zeros", "4", "--threads", "1", "--miner",
-                               "alice"});
+                               "alice", "--maturity", "0"});
     ASSERT_EQ(m.exit_code, 0) << m.err;
   }
   std::vector<Walk> walks() const {
