@@ -239,8 +239,9 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
             << " s";
   const std::int64_t window = r.params.interval();
   if (r.expected_mean_interval > 0) {
-    std::cout << ", expected N*T/(N-2) = " << fixed(r.expected_mean_interval, 3) << " s with N = " << window << ")\n"
-              << "  why above the target: each retarget times N-1 intervals but divides by N blocks, and"
+    std::cout << "; expected N*T/(N-2) = " << fixed(r.expected_mean_interval, 3) << " s with N = " << window
+              << " at a constant hash rate)\n"
+              << "  why not the target: each retarget times N-1 intervals but divides by N, and"
                  " E[1/timespan] > 1/E[timespan]\n";
   } else {
     std::cout << "; a " << count_noun(static_cast<std::uint64_t>(window), "block")

@@ -245,8 +245,10 @@ TEST(RaceCli, TextSaysOneMinerAndOneBlock) {
 TEST(RaceCli, MeanIntervalLandsOnNTOverNMinusTwo) {
   const auto text = run_powlab({"race", "--miners", "a=1", "--blocks", "100", "--interval", "600"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("expected N*T/(N-2) = 666.667 s with N = 20"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("why above the target: each retarget times N-1 intervals"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("(target 600 s; expected N*T/(N-2) = 666.667 s with N = 20 at a constant hash rate)"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find("why not the target: each retarget times N-1 intervals"), std::string::npos) << text.out;
 
   // Independent runs (seeds) of 5,000 blocks: the spread of their means gives the standard
   // error without a model of the retarget's own correlations. One miner and no delay: every
@@ -286,7 +288,8 @@ TEST(RaceCli, JsonSummaryHasEveryFieldAndNoNaN) {
   ASSERT_EQ(j["miners"].size(), 2u);
   std::uint64_t on_chain = 0, stale = 0;
   for (const auto& m : j["miners"]) {
-    for (const char* key : {"name", "power", "expected_share", "share", "best_chain_blocks", "stale_blocks", "rewards"}) {
+    for (const char* key :
+         {"name", "power", "expected_share", "share", "blocks_found", "best_chain_blocks", "stale_blocks", "rewards"}) {
       EXPECT_TRUE(m.contains(key)) << key;
     }
     on_chain += m["best_chain_blocks"].get<std::uint64_t>();
@@ -297,7 +300,8 @@ TEST(RaceCli, JsonSummaryHasEveryFieldAndNoNaN) {
   EXPECT_EQ(j["blocks_found"].get<std::uint64_t>(), 500u);
   EXPECT_EQ(on_chain, j["best_chain_blocks"].get<std::uint64_t>());
   EXPECT_EQ(on_chain + stale, 500u);
-  for (const char* key : {"stale_rate", "stale_rate_formula", "mean_interval", "expected_mean_interval", "blocks_found"}) {
+  for (const char* key :
+       {"stale_rate", "stale_rate_formula", "mean_interval", "expected_mean_interval", "blocks_found"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_GT(j["stale_rate_formula"].get<double>(), 0.0);
