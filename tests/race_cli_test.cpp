@@ -173,6 +173,26 @@ TEST(RaceCli, HeaderTimeLimitIsRefusedBeforeTheRaceAndNamesTheLimit) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["blocks_found"].get<std::uint64_t>(), most);
   EXPECT_LT(1'700'000'000.0 + j["seconds"].get<double>(), 4294967295.0);
+
+  // The margin holds for every window, and with the target held at the powLimit (which
+  // raises the mean interval): each limit runs to its end, one past it is refused.
+  for (const std::string window : {"2", "3", "4", "2016"}) {
+    for (const std::string bits : {"0x1f00ffff", "0x207fffff"}) {
+      const std::vector<std::string> base{"race", "--nodes", "2", "--interval", "86400", "--retarget", window,
+                                          "--bits", bits, "--seed", "2"};
+      auto args = base;
+      args.insert(args.end(), {"--blocks", "1000000000"});
+      const auto refused = run_powlab(args);
+      const auto at = refused.err.find("allows at most ");
+      ASSERT_NE(at, std::string::npos) << refused.err;
+      const std::uint64_t limit = std::stoull(refused.err.substr(at + 15));
+      args = base;
+      args.insert(args.end(), {"--blocks", std::to_string(limit), "--json"});
+      const auto run = run_powlab(args);
+      ASSERT_EQ(run.exit_code, 0) << joined(args) << run.err;
+      EXPECT_LT(1'700'000'000.0 + nlohmann::json::parse(run.out)["seconds"].get<double>(), 4294967295.0);
+    }
+  }
 }
 
 TEST(RaceCli, MinerNameOverTheLedgersLimitIsRefusedBeforeTheRace) {
