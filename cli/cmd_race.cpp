@@ -15,7 +15,6 @@
 #include "powlab/consensus/target.h"
 #include "powlab/ledger/tx.h"
 #include "powlab/sim/race.h"
-#include "powlab/sim/stats.h"
 #include "powlab/util/error.h"
 
 namespace powlab::cli {
@@ -193,8 +192,7 @@ nlohmann::json to_json(const sim::RaceResult& r) {
 
 void print_table(const sim::RaceResult& r, std::size_t max_rows) {
   std::cout << "powlab race: " << sim::to_string(r.mode) << " mode, " << count_noun(r.miners.size(), "miner") << ", "
-            << r.topology
-            << ", latency " << r.latency << "\n"
+            << r.topology << ", latency " << r.latency << "\n"
             << "lab network: target interval " << r.params.target_spacing << " s, retarget every "
             << count_noun(static_cast<std::uint64_t>(r.params.interval()), "block") << ", halving every "
             << count_noun(static_cast<std::uint64_t>(r.params.halving_interval), "block") << "\n";
@@ -340,6 +338,9 @@ sim::RaceConfig build_config(const RaceOptions& o) {
       throw UsageError(std::string("--bits: ") + e.what());
     }
   }
+  // The network (lab_network's refusals, e.g. a degenerate retarget), miners and topology,
+  // before live mode spends time calibrating.
+  sim::validate_config(c);
   if (c.mode == sim::RaceMode::event) {
     const std::uint64_t most = sim::max_event_blocks(c.lab);
     if (c.blocks > most) {
@@ -349,9 +350,6 @@ sim::RaceConfig build_config(const RaceOptions& o) {
                        std::to_string(most) + " blocks (asked for " + std::to_string(c.blocks) + ")");
     }
   }
-  // The network (lab_network's refusals, e.g. a degenerate retarget), miners and topology,
-  // before live mode spends time calibrating.
-  sim::validate_config(c);
   return c;
 }
 
