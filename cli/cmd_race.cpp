@@ -413,7 +413,8 @@ void add_race(CLI::App& app, Registry& registry) {
       ->type_name("NUM");
   sub->add_option("--max-seconds", o->max_seconds, "live: stop after this many seconds (default: no limit)")
       ->type_name("NUM");
-  sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file");
+  sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file")
+      ->type_name("FILE");
   sub->add_flag("--json", o->json, "print the summary as JSON");
   sub->add_flag("--no-view", o->no_view, "live: no live view on the terminal");
   registry.push_back({sub, [o] {

@@ -250,6 +250,17 @@ TEST(RaceCli, JsonNamesEachCountByWhatItCounts) {
   EXPECT_GT(stale, 0u);  // 800 ms against 10 s blocks: some go stale, so the names matter
 }
 
+// docs/VOCABULARY.md: --help names each numeric option's type, never TEXT.
+TEST(RaceCli, HelpShowsEachNumericOptionsType) {
+  const auto r = run_powlab({"race", "--help"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* expected : {"--nodes INT", "--blocks INT", "--delay-ms NUM", "--interval INT", "--retarget INT",
+                               "--halving INT", "--bits HEX", "--seed INT", "--threads INT", "--hashrate NUM",
+                               "--max-seconds NUM"}) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+  }
+}
+
 TEST(RaceCli, TextSaysOneMinerAndOneBlock) {
   const auto r = run_powlab({"race", "--miners", "solo=1", "--blocks", "3", "--retarget", "1000", "--halving", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
