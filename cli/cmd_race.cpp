@@ -132,7 +132,7 @@ class LiveScreen {
 
 // Key names follow docs/VOCABULARY.md: counts say what they count, amounts are integer base
 // units, a unit that is not seconds is in the key (delay_ms, like --delay-ms).
-nlohmann::json to_json(const sim::RaceResult& r) {
+nlohmann::json to_json(const sim::RaceResult& r, std::uint64_t seed) {
   nlohmann::json miners = nlohmann::json::array();
   for (const auto& m : r.miners) {
     miners.push_back({{"name", m.name},
@@ -171,6 +171,7 @@ nlohmann::json to_json(const sim::RaceResult& r) {
                       {"target_interval", r.params.target_spacing},
                       {"retarget", r.params.interval()},
                       {"halving", r.params.halving_interval},
+                      {"seed", seed},
                       {"chi_square", finite_or_zero(r.chi_square.statistic)},
                       {"chi_square_dof", r.chi_square.dof},
                       {"p_value", finite_or_zero(r.chi_square.p_value)},
@@ -377,7 +378,7 @@ int run(const RaceOptions& o) {
   const sim::RaceResult r = sim::run_race(c);
   if (log) log->close();
   if (o.json) {
-    print_json(to_json(r));
+    print_json(to_json(r, c.seed));
   } else {
     print_table(r, 40);
   }

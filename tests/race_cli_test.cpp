@@ -233,6 +233,7 @@ TEST(RaceCli, JsonNamesEachCountByWhatItCounts) {
   EXPECT_EQ(j["target_interval"].get<std::int64_t>(), 10);
   EXPECT_EQ(j["retarget"].get<std::int64_t>(), 25);
   EXPECT_EQ(j["halving"].get<std::int64_t>(), 150);
+  EXPECT_EQ(j["seed"].get<std::uint64_t>(), 5u);
   std::uint64_t found = 0, best = 0, stale = 0;
   for (const auto& m : j["miners"]) {
     for (const char* gone : {"blocks", "found", "stale", "hashrate"}) EXPECT_FALSE(m.contains(gone)) << gone;
@@ -248,6 +249,12 @@ TEST(RaceCli, JsonNamesEachCountByWhatItCounts) {
   EXPECT_EQ(best, j["best_chain_blocks"].get<std::uint64_t>());
   EXPECT_EQ(stale, j["stale_blocks"].get<std::uint64_t>());
   EXPECT_GT(stale, 0u);  // 800 ms against 10 s blocks: some go stale, so the names matter
+  // Rewards in base units, summed by hand: a race never spends and pays no fees, so the best
+  // chain's heights 1..best pay 50 coins (5e9 units) halved every 150 blocks.
+  std::int64_t paid = 0, expected_paid = 0;
+  for (const auto& m : j["miners"]) paid += m["rewards"].get<std::int64_t>();
+  for (std::uint64_t h = 1; h <= best; ++h) expected_paid += std::int64_t{5'000'000'000} >> (h / 150);
+  EXPECT_EQ(paid, expected_paid);
 }
 
 // docs/VOCABULARY.md: --help names each numeric option's type, never TEXT.
