@@ -11,9 +11,11 @@
 #include <sstream>
 
 #include "command.h"
-#include "powlab/util/error.h"
-#include "powlab/sim/race.h"
+#include "powlab/consensus/amount.h"
 #include "powlab/consensus/target.h"
+#include "powlab/ledger/tx.h"
+#include "powlab/sim/race.h"
+#include "powlab/util/error.h"
 
 namespace powlab::cli {
 
@@ -33,14 +35,26 @@ struct RaceOptions {
   std::string halving = "210000";
   std::string bits;
   std::string seed = "1";
-  std::string threads = "1";
+  std::string threads = "0";
   std::string kernel;
   std::string hashrate = "0";
   std::string max_seconds = "0";
   std::string events;
   bool json = false;
   bool no_view = false;
+  CLI::App* app = nullptr;  // to ask which options were given
 };
+
+// Options that only live mode reads. Event mode never hashes, so taking them silently would
+// let a user believe a kernel or a thread count shaped an event race. (Event mode has no
+// options of its own that live mode ignores: --delay-ms, --latency, --topology, --bits and
+// the network options shape both.)
+constexpr const char* kLiveOnly[] = {"--kernel", "--hashrate", "--threads", "--max-seconds", "--no-view"};
+
+// Past a day a link delay teaches nothing (every block goes stale at any --interval up to
+// 86400 s), and a bound keeps the race's clock arithmetic far from overflow.
+constexpr double kMaxDelayMs = 86'400'000;
+constexpr double kMinHashrate = 1000;
 
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted.store(true); }
@@ -97,13 +111,13 @@ class LiveScreen {
       os << "\x1b[2K" << s << '\n';
       ++lines;
     };
-    line("live race  " + fixed(v.seconds, 1) + " s   blocks " + std::to_string(v.found) + "/" +
+    line("live race  " + fixed(v.seconds, 1) + " s   blocks found " + std::to_string(v.found) + "/" +
          std::to_string(v.target_blocks) + "   height " + std::to_string(v.best_height) + "   nBits " +
          bits_hex(v.bits));
-    line(pad("miner", 12) + pad("H/s", 12, true) + pad("found", 8, true) + pad("on chain", 10, true) +
+    line(pad("miner", 12) + pad("hash rate", 14, true) + pad("found", 8, true) + pad("on chain", 10, true) +
          pad("rewards", 18, true));
     for (const auto& m : v.miners) {
-      line(pad(m.name, 12) + pad(fixed(m.hashrate, 0), 12, true) + pad(std::to_string(m.found), 8, true) +
+      line(pad(m.name, 12) + pad(format_hashrate(m.hashrate), 14, true) + pad(std::to_string(m.found), 8, true) +
            pad(std::to_string(m.blocks), 10, true) + pad(format_coins_fixed(m.rewards), 18, true));
     }
     line("recent blocks and forks:");
@@ -116,19 +130,22 @@ class LiveScreen {
   int lines_ = 0;
 };
 
-nlohmann::json to_json(const sim::RaceResult& r) {
+// Key names follow docs/VOCABULARY.md: counts say what they count, amounts are integer base
+// units, a unit that is not seconds is in the key (delay_ms, like --delay-ms).
+nlohmann::json to_json(const sim::RaceResult& r, std::uint64_t seed) {
   nlohmann::json miners = nlohmann::json::array();
   for (const auto& m : r.miners) {
     miners.push_back({{"name", m.name},
                       {"power", finite_or_zero(m.power)},
                       {"expected_share", finite_or_zero(m.expected_share)},
                       {"share", finite_or_zero(m.share)},
-                      {"blocks", m.blocks},
-                      {"found", m.found},
-                      {"stale", m.stale},
+                      {"blocks_found", m.found},
+                      {"best_chain_blocks", m.blocks},
+                      {"stale_blocks", m.stale},
                       {"rewards", m.rewards},
                       {"reorgs", m.reorgs},
-                      {"hashrate", finite_or_zero(m.hashrate)}});
+                      {"max_reorg_depth", m.max_reorg_depth},
+                      {"hashes_per_second", finite_or_zero(m.hashrate)}});
   }
   nlohmann::json difficulty = nlohmann::json::array();
   for (const auto& d : r.difficulty) {
@@ -137,41 +154,49 @@ nlohmann::json to_json(const sim::RaceResult& r) {
                           {"difficulty", finite_or_zero(d.difficulty)},
                           {"time", finite_or_zero(d.time)}});
   }
-  return {{"mode", std::string(sim::to_string(r.mode))},
-          {"miners", miners},
-          {"blocks", r.found},
-          {"best_chain_blocks", r.best_blocks},
-          {"stale", r.stale},
-          {"stale_rate", finite_or_zero(r.stale_rate)},
-          {"stale_rate_formula", finite_or_zero(r.stale_rate_formula)},
-          {"stale_rate_simple", finite_or_zero(r.stale_rate_simple)},
-          {"stale_rate_paths", finite_or_zero(r.stale_rate_paths)},
-          {"path_delay_seconds", finite_or_zero(r.path_delay)},
-          {"delay_seconds", finite_or_zero(r.delay)},
-          {"formula_interval", finite_or_zero(r.formula_interval)},
-          {"mean_interval", finite_or_zero(r.mean_interval)},
-          {"target_interval", r.params.target_spacing},
-          {"chi_square", finite_or_zero(r.chi_square.statistic)},
-          {"chi_square_dof", r.chi_square.dof},
-          {"p_value", finite_or_zero(r.chi_square.p_value)},
-          {"difficulty", difficulty},
-          {"seconds", finite_or_zero(r.seconds)},
-          {"wall_seconds", finite_or_zero(r.wall_seconds)},
-          {"cpu_seconds", finite_or_zero(r.cpu_seconds)},
-          {"events", r.events},
-          {"messages", r.messages},
-          {"nodes_agree", r.nodes_agree},
-          {"pow_checked", !r.pow_skipped},
-          {"topology", r.topology},
-          {"latency", r.latency},
-          {"notes", r.notes}};
+  nlohmann::json j = {{"mode", std::string(sim::to_string(r.mode))},
+                      {"amount_unit", "1e-8 coin"},
+                      {"miners", miners},
+                      {"blocks_found", r.found},
+                      {"best_chain_blocks", r.best_blocks},
+                      {"stale_blocks", r.stale},
+                      {"stale_rate", finite_or_zero(r.stale_rate)},
+                      {"stale_rate_formula", finite_or_zero(r.stale_rate_formula)},
+                      {"stale_rate_simple", finite_or_zero(r.stale_rate_simple)},
+                      {"stale_rate_paths", finite_or_zero(r.stale_rate_paths)},
+                      {"path_delay_ms", finite_or_zero(r.path_delay * 1000)},
+                      {"delay_ms", finite_or_zero(r.delay * 1000)},
+                      {"formula_interval", finite_or_zero(r.formula_interval)},
+                      {"mean_interval", finite_or_zero(r.mean_interval)},
+                      {"target_interval", r.params.target_spacing},
+                      {"retarget", r.params.interval()},
+                      {"halving", r.params.halving_interval},
+                      {"seed", seed},
+                      {"chi_square", finite_or_zero(r.chi_square.statistic)},
+                      {"chi_square_dof", r.chi_square.dof},
+                      {"p_value", finite_or_zero(r.chi_square.p_value)},
+                      {"difficulty", difficulty},
+                      {"seconds", finite_or_zero(r.seconds)},
+                      {"wall_seconds", finite_or_zero(r.wall_seconds)},
+                      {"cpu_seconds", finite_or_zero(r.cpu_seconds)},
+                      {"events_processed", r.events},
+                      {"block_messages", r.messages},
+                      {"nodes_agree", r.nodes_agree},
+                      {"pow_checked", !r.pow_skipped},
+                      {"topology", r.topology},
+                      {"latency", r.latency},
+                      {"notes", r.notes}};
+  // Absent, not 0 or null, where the window has no closed form (fewer than 3 blocks).
+  if (r.expected_mean_interval > 0) j["expected_mean_interval"] = r.expected_mean_interval;
+  return j;
 }
 
 void print_table(const sim::RaceResult& r, std::size_t max_rows) {
-  std::cout << "powlab race: " << sim::to_string(r.mode) << " mode, " << r.miners.size() << " miners, " << r.topology
-            << ", latency " << r.latency << "\n"
+  std::cout << "powlab race: " << sim::to_string(r.mode) << " mode, " << count_noun(r.miners.size(), "miner") << ", "
+            << r.topology << ", latency " << r.latency << "\n"
             << "lab network: target interval " << r.params.target_spacing << " s, retarget every "
-            << r.params.interval() << " blocks, halving every " << r.params.halving_interval << " blocks\n";
+            << count_noun(static_cast<std::uint64_t>(r.params.interval()), "block") << ", halving every "
+            << count_noun(static_cast<std::uint64_t>(r.params.halving_interval), "block") << "\n";
   if (r.pow_skipped) {
     std::cout << "proof of work: SIMULATED. Event mode never hashes headers; only the PoW check was skipped\n"
                  "               (every other block rule was checked, once per block, in the block tree all\n"
@@ -186,7 +211,7 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
   std::size_t shown = 0;
   for (const auto& m : r.miners) {
     if (shown++ == max_rows) {
-      std::cout << "... " << (r.miners.size() - max_rows) << " more (use --json for all)\n";
+      std::cout << "... " << count_noun(r.miners.size() - max_rows, "more miner") << " (use --json for all)\n";
       break;
     }
     std::cout << pad(m.name, 12) << pad(fixed(m.power, 3), 10, true) << pad(fixed(m.expected_share, 4), 12, true)
@@ -210,7 +235,17 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
     std::cout << '\n';
   }
   std::cout << "mean block interval: " << fixed(r.mean_interval, 3) << " s (target " << r.params.target_spacing
-            << " s)\n";
+            << " s";
+  const std::int64_t window = r.params.interval();
+  if (r.expected_mean_interval > 0) {
+    std::cout << "; expected N*T/(N-2) = " << fixed(r.expected_mean_interval, 3) << " s with N = " << window
+              << " at a constant hash rate)\n"
+              << "  why not the target: each retarget times N-1 intervals but divides by N, and"
+                 " E[1/timespan] > 1/E[timespan]\n";
+  } else {
+    std::cout << "; a " << count_noun(static_cast<std::uint64_t>(window), "block")
+              << " window has no closed-form mean)\n";
+  }
   if (!r.difficulty.empty()) {
     std::cout << "difficulty over time (height: nBits difficulty):";
     const std::size_t step = std::max<std::size_t>(1, r.difficulty.size() / 8);
@@ -225,15 +260,17 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
   }
   if (!r.nodes_agree) std::cout << "note: the race ended on an equal-work split; nodes disagree on the tip\n";
   for (const auto& n : r.notes) std::cout << "note: " << n << '\n';
-  std::cout << "run: " << fixed(r.wall_seconds, 3) << " s wall, " << fixed(r.cpu_seconds, 3) << " s CPU, " << r.events
-            << " events, " << r.messages << " block messages";
+  std::cout << "run: " << fixed(r.wall_seconds, 3) << " s wall, " << fixed(r.cpu_seconds, 3) << " s CPU, "
+            << count_noun(r.events, "event") << ", " << count_noun(r.messages, "block message");
   if (r.mode == sim::RaceMode::event && r.cpu_seconds > 0) {
     std::cout << ", " << fixed(static_cast<double>(r.found) / r.cpu_seconds, 0) << " blocks per CPU-second";
   }
   std::cout << '\n';
 }
 
-int run(const RaceOptions& o) {
+// Every check that can be made before the race starts, in the order a user reads the options.
+// Each refusal is a UsageError (one line, exit 2) naming the option and its limit.
+sim::RaceConfig build_config(const RaceOptions& o) {
   sim::RaceConfig c;
   if (o.mode == "event") {
     c.mode = sim::RaceMode::event;
@@ -242,17 +279,43 @@ int run(const RaceOptions& o) {
   } else {
     throw UsageError("--mode must be live or event (got '" + o.mode + "')");
   }
+  if (c.mode == sim::RaceMode::event) {
+    for (const char* option : kLiveOnly) {
+      if (o.app != nullptr && o.app->count(option) > 0) {
+        throw UsageError(std::string(option) + " applies only to --mode live (event mode never hashes)");
+      }
+    }
+  }
   if (!o.miners.empty() && !o.nodes.empty()) throw UsageError("give --miners or --nodes, not both");
   if (!o.miners.empty()) {
     c.miners = sim::parse_miners(o.miners);
+    // The race pays each miner in a coinbase whose owner is the miner's name, so the name must
+    // pass the ledger's owner rule; checked here so a long name is refused before any block.
+    for (const sim::MinerSpec& m : c.miners) {
+      if (auto why = check_owner_name(m.name)) throw UsageError("--miners: " + *why);
+    }
   } else if (!o.nodes.empty()) {
     c.miners = sim::miners_from_distribution(parse_u64("--nodes", o.nodes, 0, 1'000'000), o.power_dist);
   } else {
     throw UsageError("no miners: give --miners NAME=POWER,... or --nodes N [--power-dist equal|zipf:S]");
   }
+  // Powers 1e-300 and 1e300 are each fine, but the first one's share of the total rounds to
+  // 0, and a miner with no share cannot be tested against it (the chi-square needs it > 0).
+  const std::vector<double> shares = sim::hash_shares(c.miners);
+  for (std::size_t i = 0; i < shares.size(); ++i) {
+    if (!(shares[i] > 0)) {
+      throw UsageError("miner '" + c.miners[i].name + "' has a share of the total power that rounds to 0;" +
+                       " keep the powers within a factor of 1e300 of each other");
+    }
+  }
   c.blocks = parse_u64("--blocks", o.blocks, 0, 1'000'000'000);
   if (c.blocks == 0) throw UsageError("--blocks must be at least 1");
-  c.latency = sim::make_latency(o.latency, parse_real("--delay-ms", o.delay_ms));
+  const double delay_ms = parse_real("--delay-ms", o.delay_ms);
+  if (delay_ms < 0) throw UsageError("--delay-ms must not be negative (got '" + o.delay_ms + "')");
+  if (delay_ms > kMaxDelayMs) {
+    throw UsageError("--delay-ms must be at most 86400000 (one day; got '" + o.delay_ms + "')");
+  }
+  c.latency = sim::make_latency(o.latency, delay_ms);
   c.topology = sim::parse_topology(o.topology);
   c.lab.spacing = static_cast<std::int64_t>(parse_u64("--interval", o.interval, 1, 86400));
   c.lab.retarget_interval = static_cast<std::int64_t>(parse_u64("--retarget", o.retarget, 1, 1'000'000));
@@ -263,16 +326,43 @@ int run(const RaceOptions& o) {
   c.live_hashrate = parse_real("--hashrate", o.hashrate);
   c.max_seconds = parse_real("--max-seconds", o.max_seconds);
   if (c.live_hashrate < 0) throw UsageError("--hashrate must not be negative");
+  // Live mode hashes in slices of at least 64 hashes per miner and sleeps off what a slice ran
+  // ahead of the cap; under 1000 H/s one sleep would outlast the live view and --max-seconds.
+  if (c.live_hashrate > 0 && c.live_hashrate < kMinHashrate) {
+    throw UsageError("--hashrate must be 0 (no cap) or at least 1000 H/s (got '" + o.hashrate + "')");
+  }
   if (c.max_seconds < 0) throw UsageError("--max-seconds must not be negative");
   if (!o.bits.empty()) {
-    c.lab.initial_bits = parse_bits(o.bits);
-  } else if (c.mode == sim::RaceMode::live) {
+    try {
+      c.lab.initial_bits = parse_bits(o.bits);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string("--bits: ") + e.what());
+    }
+  }
+  // The network (lab_network's refusals, e.g. a degenerate retarget), miners and topology,
+  // before live mode spends time calibrating.
+  sim::validate_config(c);
+  if (c.mode == sim::RaceMode::event) {
+    const std::uint64_t most = sim::max_event_blocks(c.lab);
+    if (c.blocks > most) {
+      throw UsageError("at --interval " + std::to_string(c.lab.spacing) + " and --retarget " +
+                       std::to_string(c.lab.retarget_interval) +
+                       " the 32-bit header time (it ends in 2106; the simulated clock starts in 2023) allows at most " +
+                       std::to_string(most) + " blocks (asked for " + std::to_string(c.blocks) + ")");
+    }
+  }
+  return c;
+}
+
+int run(const RaceOptions& o) {
+  sim::RaceConfig c = build_config(o);
+  if (o.bits.empty() && c.mode == sim::RaceMode::live) {
     // Calibrate: the first blocks should take about --interval on this machine.
     const double rate = sim::measure_hash_rate(c.threads, c.kernel, 0.2);
     const double cap = c.live_hashrate > 0 ? std::min(rate, c.live_hashrate) : rate;
     c.lab.initial_bits = sim::bits_for_expected_hashes(cap * static_cast<double>(c.lab.spacing), c.lab.pow_limit_bits);
+    sim::validate_config(c);
   }
-  sim::validate_config(c);
 
   std::unique_ptr<sim::EventLog> log;
   if (!o.events.empty()) {
@@ -288,7 +378,7 @@ int run(const RaceOptions& o) {
   const sim::RaceResult r = sim::run_race(c);
   if (log) log->close();
   if (o.json) {
-    print_json(to_json(r));
+    print_json(to_json(r, c.seed));
   } else {
     print_table(r, 40);
   }
@@ -301,25 +391,31 @@ void add_race(CLI::App& app, Registry& registry) {
   auto o = std::make_shared<RaceOptions>();
   CLI::App* sub = app.add_subcommand(
       "race", "miners of unequal power race for block rewards: live on real hashing, or event-driven at scale");
+  o->app = sub;
   sub->add_option("--miners", o->miners, "miners and relative powers, e.g. alice=3,bob=1");
-  sub->add_option("--nodes", o->nodes, "N miners named n1..nN (instead of --miners)");
+  sub->add_option("--nodes", o->nodes, "N miners named n1..nN (instead of --miners)")->type_name("INT");
   sub->add_option("--power-dist", o->power_dist, "powers for --nodes: equal or zipf:S (default equal)");
-  sub->add_option("--blocks", o->blocks, "stop after this many blocks are found")->required();
+  sub->add_option("--blocks", o->blocks, "stop after this many blocks are found")->required()->type_name("INT");
   sub->add_option("--mode", o->mode, "event (simulated proof, fast) or live (real hashing); default event");
-  sub->add_option("--delay-ms", o->delay_ms, "link latency in milliseconds (default 0)");
+  sub->add_option("--delay-ms", o->delay_ms, "link latency in milliseconds, 0..86400000 (default 0)")->type_name("NUM");
   sub->add_option("--latency", o->latency, "fixed, exp (exponential) or uniform (0..2x), mean --delay-ms");
   sub->add_option("--topology", o->topology, "mesh (default) or random:K (each node opens K links)");
-  sub->add_option("--interval", o->interval, "target block interval in seconds (default 10)");
-  sub->add_option("--retarget", o->retarget, "blocks per retarget period (default 20)");
-  sub->add_option("--halving", o->halving, "blocks per subsidy halving (default 210000)");
+  sub->add_option("--interval", o->interval, "target block interval in seconds (default 10)")->type_name("INT");
+  sub->add_option("--retarget", o->retarget, "blocks per retarget period (default 20)")->type_name("INT");
+  sub->add_option("--halving", o->halving, "blocks per subsidy halving (default 210000)")->type_name("INT");
   sub->add_option("--bits", o->bits,
-                  "initial nBits, e.g. 0x1f00ffff (default: lab's for event mode; calibrated to --interval for live)");
-  sub->add_option("--seed", o->seed, "random seed: the same seed gives the same race (default 1)");
-  sub->add_option("--threads", o->threads, "live: threads per hashing slice (0 = every core; default 1)");
+                  "initial nBits, e.g. 0x1f00ffff (default: lab's for event mode; calibrated to --interval for live)")
+      ->type_name("HEX");
+  sub->add_option("--seed", o->seed, "random seed: the same seed gives the same race (default 1)")->type_name("INT");
+  sub->add_option("--threads", o->threads, "live: threads per hashing slice (0 = every core, the default)")
+      ->type_name("INT");
   sub->add_option("--kernel", o->kernel, "live: hashing kernel (default: the selected one)");
-  sub->add_option("--hashrate", o->hashrate, "live: cap the total hash rate in H/s (default: the machine's)");
-  sub->add_option("--max-seconds", o->max_seconds, "live: stop after this many seconds (default: no limit)");
-  sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file");
+  sub->add_option("--hashrate", o->hashrate, "live: cap the total hash rate in H/s (default: the machine's)")
+      ->type_name("NUM");
+  sub->add_option("--max-seconds", o->max_seconds, "live: stop after this many seconds (default: no limit)")
+      ->type_name("NUM");
+  sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file")
+      ->type_name("FILE");
   sub->add_flag("--json", o->json, "print the summary as JSON");
   sub->add_flag("--no-view", o->no_view, "live: no live view on the terminal");
   registry.push_back({sub, [o] {

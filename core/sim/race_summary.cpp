@@ -142,6 +142,7 @@ RaceResult Race::summarize() {
   res.best_blocks = static_cast<std::uint64_t>(std::max<std::int64_t>(0, height));
   res.stale = res.found - std::min(res.found, res.best_blocks);
   res.stale_rate = res.found > 0 ? static_cast<double>(res.stale) / static_cast<double>(res.found) : 0;
+  res.expected_mean_interval = expected_mean_interval(static_cast<double>(params_.target_spacing), interval);
   res.formula_interval = res.found > 0 ? res.seconds / static_cast<double>(res.found) : 0;
   res.stale_rate_simple = stale_rate_simple(res.delay, res.formula_interval);
   res.stale_rate_formula = stale_rate_per_miner(shares, res.delay, res.formula_interval);
@@ -171,3 +172,27 @@ RaceResult Race::summarize() {
 }
 
 }  // namespace powlab::sim::detail
+
+namespace powlab::sim {
+
+// The clock after B blocks is B times the mean interval the retarget settles on, which is
+// N*T/(N-2) (stats.cpp) for a window of N >= 3 blocks. For N = 2 it has no closed form; a Monte
+// Carlo of Core's rule with its x4 clamp puts it near 5 T, so 6 T stands in for it. On top of
+// that, a factor 1.25, for two things the closed form leaves out:
+//   - a target held at the powLimit raises the mean (Monte Carlo: +5% at N = 20, +4% at N = 2);
+//   - the randomness of the total: the limit binds only from room / (86400 s * 6 * 1.25),
+//     about 4,000 blocks, up, and there the total's relative standard deviation is under 2% for
+//     every window (Monte Carlo, N = 2..20), so 25% is more than ten of them.
+// Conservative on purpose: a refused run costs a message, a wrapped header time a failed race.
+std::uint64_t max_event_blocks(const LabOptions& lab) {
+  constexpr double kHeaderTimeEnd = 4294967295.0;  // 2^32 - 1, the last 32-bit header time
+  constexpr double kMargin = 1.25;
+  const double spacing = static_cast<double>(std::max<std::int64_t>(1, lab.spacing));
+  const double settles = lab.retarget_interval >= 3
+                             ? expected_mean_interval(spacing, lab.retarget_interval)
+                             : 6.0 * spacing;
+  const double room = kHeaderTimeEnd - static_cast<double>(detail::kSimGenesisTime);
+  return static_cast<std::uint64_t>(std::floor(room / (settles * kMargin)));
+}
+
+}  // namespace powlab::sim

@@ -96,4 +96,29 @@ double stale_rate_per_miner(std::span<const double> shares, double delay, double
   return s;
 }
 
+// Why the mean interval sits above T (issue 10), derived for Core's rule (pow.cpp
+// CalculateNextWorkRequired), which the lab network uses unchanged:
+//   The retarget at height kN measures S = time(kN - 1) - time(kN - N): the span of N - 1 block
+//   intervals, not N (the off-by-one), and sets target' = target * S / (N*T). At a constant hash
+//   rate a block's expected time D is proportional to 1/target, so D' = D * N*T / S.
+//   Within a period every block is mined at the same D, so the N - 1 intervals are independent
+//   exponentials with mean D and S ~ Gamma(N - 1, D). For a Gamma(k, D) variable
+//   E[1/S] = 1 / ((k - 1) D) (k > 1), hence
+//       E[D'] = D * N*T * E[1/S] = N*T / (N - 2),
+//   whatever D was: every period after the first has expected interval N*T/(N-2) (666.7 s for
+//   N = 20, T = 600 s). Two effects add up: the N - 1 intervals alone give N/(N-1) (+5.3% at
+//   N = 20), and Jensen's inequality, E[1/S] > 1/E[S], gives (N-1)/(N-2) (+5.6%).
+// What the closed form leaves out, checked with a Monte Carlo of the rule above (not of
+// powlab): Core's x4 clamp on S pulls the mean below it for small windows (N = 3: 2.45 T
+// instead of 3 T; N = 4: 1.88 T instead of 2 T), and a target held at the powLimit pushes it up
+// a little (N = 20: 1.16 T). For N = 2, S is one exponential and E[1/S] diverges: only the
+// clamp keeps the mean finite (about 5 T), so there is no closed form to print.
+// The first period is mined at the initial target (D = T in event mode), so a run of B blocks
+// has expected mean ((N-1) T + (B-N+1) N T/(N-2)) / B, within (N-1)/B of the steady state.
+double expected_mean_interval(double spacing, std::int64_t window) {
+  if (window < 3 || !(spacing > 0)) return 0.0;
+  const double n = static_cast<double>(window);
+  return n * spacing / (n - 2.0);
+}
+
 }  // namespace powlab::sim

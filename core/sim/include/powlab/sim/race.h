@@ -117,6 +117,9 @@ struct RaceResult {
   std::uint64_t path_origins = 0;
   double formula_interval = 0;       // T used in the formulas: observed time per found block
   double mean_interval = 0;          // race time per best-chain block
+  // What the retarget makes the mean interval, N*T/(N-2) (stats.h expected_mean_interval);
+  // 0 for windows under 3 blocks, which have no closed form.
+  double expected_mean_interval = 0;
   double seconds = 0;                // race time (simulated or wall) until the last block
   double wall_seconds = 0;           // how long the race took (the summary after it not counted)
   double cpu_seconds = 0;            // process CPU time the race took (blocks per CPU-second)
@@ -156,6 +159,12 @@ struct LiveView {
 void validate_config(const RaceConfig& config);
 
 RaceResult run_race(const RaceConfig& config);
+
+// Event mode stamps headers from a simulated clock that starts at 1.7e9 (Unix seconds), and a
+// header's 32-bit time ends at 2^32 - 1 (February 2106). The most blocks an event race on this
+// lab network may be asked for so that its clock stays below that, with a margin for the
+// random intervals (race_summary.cpp says how it is chosen). Live mode uses the wall clock.
+std::uint64_t max_event_blocks(const LabOptions& lab);
 
 // The topology a race with this configuration runs on: the first draws of the seed's stream
 // (tests use it to check hop-by-hop arrival times).

@@ -37,4 +37,9 @@ double stale_rate_per_miner(std::span<const double> shares, double delay, double
 // to j. With d_ij = d for all pairs this is stale_rate_per_miner.
 double stale_rate_paths(std::span<const double> shares, std::span<const double> exposure, double interval);
 
+// The mean block interval Bitcoin's retarget settles on, at a constant hash rate, for a window
+// of N = `window` blocks and a target interval T = `spacing`: N*T/(N-2), above T. Defined for
+// N >= 3; returns 0 for N < 3 (the mean then has no closed form: see stats.cpp).
+double expected_mean_interval(double spacing, std::int64_t window);
+
 }  // namespace powlab::sim
