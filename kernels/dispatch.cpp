@@ -34,8 +34,9 @@ double hybrid_ceiling(double seconds) {
 #endif
 
 // Best first. `hybrid` is taken only when calibration shows it beats the next choice
-// (select_kernel); shani_vl before avx512: 36 against 28 M nonces/s per core on Zen 4
-// (docs/PERFORMANCE.md); avx512 before plain shani for AVX-512 CPUs without a fast SHA unit.
+// (select_kernel); shani_vl before avx512: 35.7 against 26.6 M nonces/s per core on Zen 4
+// (docs/PERFORMANCE.md); avx512 before plain shani for AVX-512 CPUs whose SHA unit is slow (an
+// Intel Xeon ran SHA-NI at about half its AVX-512 rate).
 constexpr KernelInfo kTable[] = {
 #if POWLAB_KERNEL_HYBRID
     {"hybrid", 16 + POWLAB_SHANI_STREAMS, kFeatureAvx512 | kFeatureShaNi, scan_hybrid, sha256_batch_avx512,
@@ -195,9 +196,9 @@ const std::string& cached_self_test(const KernelInfo& k) {
 
 namespace {
 
-// Nonces per thread-CPU-second of `k` on this core: the best of three short scans of the
-// genesis header at an unreachable target (about 2 ms each), interleaved with nothing else.
-// Best, not median: interference only slows a run down.
+// Nonces per thread-CPU-second of `k` on this core: the best of three scans of lanes x 4096
+// genesis nonces at an unreachable target (0.5 to 3 ms each on Zen 4). Best, not median:
+// interference only ever slows a run down.
 double calibrated_rate(const KernelInfo& k) {
   std::uint8_t raw[80];
   unhex(kGenesisHex, raw, 80);
