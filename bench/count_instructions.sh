@@ -13,6 +13,7 @@
 #   avx512  instructions on %zmm registers that compute (not vmov*, vpbroadcast*, vextract*,
 #           vinsert*, kmov*), divided by 16;
 #   avx2    the same on %ymm, divided by 8.
+# --check: sha256rnds2 must match exactly, the vector counts within 2%.
 # The few set-up instructions outside the loop are included; they are under 1% of a batch.
 set -eu
 lib=$1
@@ -55,8 +56,10 @@ if [ "${2:-}" = "--check" ]; then
       if (name == "avx512") got = zmm / 16
       if (name == "avx2") got = ymm / 8
       if (got >= 0) {
+        # sha256rnds2 is counted exactly; the vector ALU counts may move a little with
+        # register allocation, so 2% is allowed there.
         d = got > per ? got - per : per - got
-        ok = per > 0 && d <= 0.02 * per
+        ok = per > 0 && d <= (name ~ /^shani/ ? 0.001 : 0.02 * per)
         printf "%-7s compiled %.2f per nonce, declared %.2f: %s\n", name, got, per, ok ? "ok" : "MISMATCH"
         if (!ok) bad = 1
         checked++

@@ -19,7 +19,8 @@ namespace {
 // Instructions per nonce of each kernel's binding class, counted in the Release build's
 // disassembly of the hot loop (one fully unrolled batch) and divided by the nonces in a batch:
 // bench/count_instructions.sh prints them, and the ctest kernel_instruction_counts fails when
-// the compiled code drifts more than 2% from these figures. 62 sha256rnds2 = 1 (rounds 2-3 of
+// the compiled code differs from these figures (sha256rnds2 exactly, the vector counts by
+// more than 2%). 62 sha256rnds2 = 1 (rounds 2-3 of
 // the first hash) + 30 (its rounds 4-63) + 31 (second hash, rounds 0-61: 60 and 61 are the
 // early-reject pair).
 constexpr double kShaniRnds2PerNonce = 62;
