@@ -26,8 +26,15 @@ int run(const KernelsOptions& o) {
   for (const kernels::KernelInfo& k : kernels::registry()) {
     const bool ok = kernels::supported(k, features);
     const std::string verdict = !ok ? "skipped" : kernels::cached_self_test(k).empty() ? "pass" : "fail: " + kernels::cached_self_test(k);
-    list.push_back({{"name", k.name}, {"lanes", k.lanes}, {"supported", ok}, {"selected", &k == selected},
-                    {"self_test", verdict}, {"requires", kernels::features_to_string(k.required)}});
+    nlohmann::json entry = {{"name", k.name}, {"lanes", k.lanes}, {"supported", ok}, {"selected", &k == selected},
+                            {"self_test", verdict}, {"requires", kernels::features_to_string(k.required)},
+                            {"calibrated_selection", k.calibrate}};
+    // What bounds the kernel and how many of it one nonce costs (see `powlab bench` for the ceiling).
+    if (k.binding.instruction != nullptr) {
+      entry["binding_instruction"] = k.binding.instruction;
+      entry["binding_per_nonce"] = k.binding.per_nonce;
+    }
+    list.push_back(entry);
   }
   if (o.json) {
     print_json({{"cpu", kernels::cpu_model()}, {"features", kernels::features_to_string(features)}, {"kernels", list}});

@@ -2,37 +2,42 @@
 // file only). vprord and vpternlogd make each rotate, Ch, Maj and 3-way xor one instruction.
 #include <immintrin.h>
 
-#include "sha256_lanes.inl"
+#include "avx512_traits.inl"
 
 namespace powlab::kernels {
 namespace {
 
-struct Avx512 {
-  using reg = __m512i;
-  static constexpr int kLanes = 16;
-  static POWLAB_INLINE reg set1(std::uint32_t v) { return _mm512_set1_epi32(static_cast<int>(v)); }
-  static POWLAB_INLINE reg add(reg a, reg b) { return _mm512_add_epi32(a, b); }
-  // Ternary-logic immediates are the truth tables over (a, b, c) = (0xF0, 0xCC, 0xAA).
-  static POWLAB_INLINE reg xor3(reg a, reg b, reg c) { return _mm512_ternarylogic_epi32(a, b, c, 0x96); }
-  // The all-ones masked form is plain vprord; the unmasked intrinsic trips GCC 12's
-  // -Wmaybe-uninitialized through _mm512_undefined_epi32().
-  template <int n>
-  static POWLAB_INLINE reg rotr(reg x) { return _mm512_mask_ror_epi32(x, 0xFFFF, x, n); }
-  template <int n>
-  static POWLAB_INLINE reg shr(reg x) { return reinterpret_cast<reg>(reinterpret_cast<__v16su>(x) >> n); }
-  static POWLAB_INLINE reg ch(reg e, reg f, reg g) { return _mm512_ternarylogic_epi32(e, f, g, 0xCA); }
-  static POWLAB_INLINE reg maj(reg a, reg b, reg c) { return _mm512_ternarylogic_epi32(a, b, c, 0xE8); }
-  static POWLAB_INLINE reg iota() { return _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
-  static POWLAB_INLINE reg bswap(reg x) {
-    const reg m = _mm512_setr4_epi32(0x00010203, 0x04050607, 0x08090a0b, 0x0c0d0e0f);  // bytes 3,2,1,0 per word
-    return _mm512_shuffle_epi8(x, m);
+// The vector round's mix, one third each of vpaddd, vprord and vpternlogd on zmm (each is one
+// instruction here; the kernel's other ALU ops, vpsrld and vpshufb, cost the same), on 12
+// independent accumulators so throughput, not latency, is measured.
+std::uint64_t vector_mix(std::uint64_t n) {
+  __m512i r[12];
+  for (int i = 0; i < 12; ++i) r[i] = _mm512_set1_epi32(i + 1);
+  const __m512i k = _mm512_set1_epi32(0x5a827999);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    asm volatile(
+        "vpaddd %[k], %[r0], %[r0]\n\t"
+        "vprord $7, %[r1], %[r1]\n\t"
+        "vpternlogd $0x96, %[k], %[k], %[r2]\n\t"
+        "vpaddd %[k], %[r3], %[r3]\n\t"
+        "vprord $7, %[r4], %[r4]\n\t"
+        "vpternlogd $0x96, %[k], %[k], %[r5]\n\t"
+        "vpaddd %[k], %[r6], %[r6]\n\t"
+        "vprord $7, %[r7], %[r7]\n\t"
+        "vpternlogd $0x96, %[k], %[k], %[r8]\n\t"
+        "vpaddd %[k], %[r9], %[r9]\n\t"
+        "vprord $7, %[r10], %[r10]\n\t"
+        "vpternlogd $0x96, %[k], %[k], %[r11]\n\t"
+        : [r0] "+v"(r[0]), [r1] "+v"(r[1]), [r2] "+v"(r[2]), [r3] "+v"(r[3]), [r4] "+v"(r[4]), [r5] "+v"(r[5]),
+          [r6] "+v"(r[6]), [r7] "+v"(r[7]), [r8] "+v"(r[8]), [r9] "+v"(r[9]), [r10] "+v"(r[10]), [r11] "+v"(r[11])
+        : [k] "v"(k));
   }
-  static POWLAB_INLINE std::uint32_t le_mask(reg a, reg b) { return _mm512_cmple_epu32_mask(a, b); }
-  static POWLAB_INLINE reg loadu(const std::uint32_t* p) { return _mm512_loadu_si512(p); }
-  static POWLAB_INLINE void storeu(std::uint32_t* p, reg v) { _mm512_storeu_si512(p, v); }
-};
+  return 12 * n;
+}
 
 }  // namespace
+
+double binding_rate_avx512(double seconds) { return best_rate(seconds, vector_mix); }
 
 void scan_avx512(const ScanJob& job, std::uint64_t begin, std::uint64_t end, std::vector<std::uint32_t>& found) {
   Sha256Lanes<Avx512>::scan(job, begin, end, found);

@@ -1,6 +1,8 @@
 // The kernel registry (data, best first), the known-answer self-test, and the selection
 // policy. Built with baseline flags: nothing here may execute an instruction the CPU lacks,
 // so a kernel's entry points are only called after supported() says yes.
+#include <time.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -14,19 +16,51 @@
 namespace powlab::kernels {
 namespace {
 
-// Best first: the measured single-core rate on this Zen 4 class machine (docs/PERFORMANCE.md):
-// avx512 ~28 M/s, shani ~24-25 M/s, avx2 ~8.6 M/s, scalar ~1 M/s.
+// Instructions per nonce of each kernel's binding class, counted in the Release build's
+// disassembly of the hot loop (one fully unrolled batch) and divided by the nonces in a batch:
+// bench/count_instructions.sh prints them, and the ctest kernel_instruction_counts fails when
+// the compiled code differs from these figures (sha256rnds2 exactly, the vector counts by
+// more than 2%). 62 sha256rnds2 = 1 (rounds 2-3 of
+// the first hash) + 30 (its rounds 4-63) + 31 (second hash, rounds 0-61: 60 and 61 are the
+// early-reject pair).
+constexpr double kShaniRnds2PerNonce = 62;
+constexpr double kAvx512OpsPerNonce = 2853.0 / 16;  // zmm ALU instructions per 16-nonce batch
+constexpr double kAvx2OpsPerNonce = 5871.0 / 8;     // ymm ALU instructions per 8-nonce batch
+
+#if POWLAB_KERNEL_HYBRID
+// The hybrid's hard bound: both units at their own ceilings at once, so the sum of the two.
+double hybrid_ceiling(double seconds) {
+  return binding_rate_shani(seconds / 2) / kShaniRnds2PerNonce + binding_rate_avx512(seconds / 2) / kAvx512OpsPerNonce;
+}
+#endif
+
+// Best first. `hybrid` is taken only when calibration shows it beats the next choice
+// (select_kernel); shani_vl before avx512: 35.7 against 26.6 M nonces/s per core on Zen 4
+// (docs/PERFORMANCE.md); avx512 before plain shani for AVX-512 CPUs whose SHA unit is slow (an
+// Intel Xeon ran SHA-NI at about half its AVX-512 rate).
 constexpr KernelInfo kTable[] = {
+#if POWLAB_KERNEL_HYBRID
+    {"hybrid", 16 + POWLAB_SHANI_STREAMS, kFeatureAvx512 | kFeatureShaNi, scan_hybrid, sha256_batch_avx512,
+     {"sha256rnds2 + zmm ALU (sum of both ceilings)", 1, hybrid_ceiling}, true},
+#endif
+#if POWLAB_KERNEL_SHANI_VL
+    {"shani_vl", POWLAB_SHANI_STREAMS, kFeatureAvx512 | kFeatureShaNi, scan_shani_vl, sha256_batch_shani,
+     {"sha256rnds2", kShaniRnds2PerNonce, binding_rate_shani}, false},
+#endif
 #if POWLAB_KERNEL_AVX512
-    {"avx512", 16, kFeatureAvx512, scan_avx512, sha256_batch_avx512},
+    {"avx512", 16, kFeatureAvx512, scan_avx512, sha256_batch_avx512,
+     {"zmm vpaddd/vprord/vpternlogd", kAvx512OpsPerNonce, binding_rate_avx512}, false},
 #endif
 #if POWLAB_KERNEL_SHANI
-    {"shani", POWLAB_SHANI_STREAMS, kFeatureShaNi, scan_shani, sha256_batch_shani},
+    {"shani", POWLAB_SHANI_STREAMS, kFeatureShaNi, scan_shani, sha256_batch_shani,
+     {"sha256rnds2", kShaniRnds2PerNonce, binding_rate_shani}, false},
 #endif
 #if POWLAB_KERNEL_AVX2
-    {"avx2", 8, kFeatureAvx2, scan_avx2, sha256_batch_avx2},
+    {"avx2", 8, kFeatureAvx2, scan_avx2, sha256_batch_avx2,
+     {"ymm vpaddd/vpsrld/vpslld/vpxor/vpor/vpand", kAvx2OpsPerNonce, binding_rate_avx2}, false},
 #endif
-    {"scalar", 1, 0, scan_scalar, sha256_batch_scalar},
+    // The oracle is not tuned, so it gets no ceiling.
+    {"scalar", 1, 0, scan_scalar, sha256_batch_scalar, {}, false},
 };
 
 // Bitcoin Core's SHA256D64 self-test (src/crypto/sha256.cpp SelfTest; our copy is
@@ -141,6 +175,11 @@ const KernelInfo* find_kernel(std::string_view name) {
 
 bool supported(const KernelInfo& k, std::uint32_t features) { return (k.required & ~features) == 0; }
 
+double ceiling_hashes_per_second(const KernelInfo& k, double seconds) {
+  if (k.binding.rate == nullptr || !(k.binding.per_nonce > 0)) return 0;
+  return k.binding.rate(seconds) / k.binding.per_nonce;
+}
+
 std::string self_test(const KernelInfo& k) {
   std::string why = test_batch(k);
   if (why.empty()) why = test_scan(k);
@@ -157,6 +196,27 @@ const std::string& cached_self_test(const KernelInfo& k) {
 }
 
 namespace {
+
+// Nonces per thread-CPU-second of `k` on this core: the best of three scans of lanes x 4096
+// genesis nonces at an unreachable target (0.5 to 3 ms each on Zen 4). Best, not median:
+// interference only ever slows a run down.
+double calibrated_rate(const KernelInfo& k) {
+  std::uint8_t raw[80];
+  unhex(kGenesisHex, raw, 80);
+  const ScanJob job = make_scan_job(std::span<const std::uint8_t, 80>(raw, 80), {});
+  const std::uint64_t span = std::uint64_t{k.lanes} * 4096;
+  double best = 0;
+  std::vector<std::uint32_t> found;
+  for (int round = 0; round < 3; ++round) {
+    timespec t0{}, t1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+    k.scan(job, span * round, span * (round + 1), found);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    const double dt = static_cast<double>(t1.tv_sec - t0.tv_sec) + 1e-9 * static_cast<double>(t1.tv_nsec - t0.tv_nsec);
+    if (dt > 0) best = std::max(best, static_cast<double>(span) / dt);
+  }
+  return best;
+}
 
 std::string names(std::span<const KernelInfo> table) {
   std::string s;
@@ -191,10 +251,18 @@ Selection select_kernel(std::span<const KernelInfo> table, std::uint32_t feature
   for (const KernelInfo& k : table) {
     if (k.required == 0 && std::string_view(k.name) == "scalar") fallback = &k;
   }
+  const KernelInfo* calibrating = nullptr;  // a passing kernel that must still beat the next one
   for (const KernelInfo& k : table) {
     if (!supported(k, features)) continue;
     const std::string why = self_test(k);
-    if (why.empty()) return {&k, ""};
+    if (why.empty() && k.calibrate && calibrating == nullptr) {
+      calibrating = &k;
+      continue;
+    }
+    if (why.empty()) {
+      if (calibrating != nullptr && calibrated_rate(*calibrating) > 1.02 * calibrated_rate(k)) return {calibrating, ""};
+      return {&k, ""};
+    }
     if (fallback == nullptr || &k == fallback) throw KernelError("scalar kernel failed its self-test: " + why);
     // Never run a kernel that gave one wrong answer; scalar is slow but cannot miss.
     return {fallback, "kernel '" + std::string(k.name) + "' failed its self-test (" + why + "); falling back to scalar"};

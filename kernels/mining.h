@@ -45,20 +45,36 @@ void confirm_candidates(const ScanJob& job, std::uint32_t first, std::uint32_t m
 // returns the block count (1 or 2). `tail` holds the len % 64 trailing message bytes.
 std::size_t pad_final(const std::uint8_t* tail, std::size_t len, std::uint8_t out[128]);
 
+// The micro-benchmark harness (baseline code): calls body(iterations) in windows of thread
+// CPU time for about `seconds` in all and returns the best window's rate, in the instructions
+// body reports per CPU-second. A ceiling is a best case, so the best window is the estimate.
+double best_rate(double seconds, std::uint64_t (*body)(std::uint64_t iterations));
+
+// Micro-benchmarks of each kernel's binding instruction (KernelInfo::binding.rate).
+
 // Per-ISA entry points (only declared when the compiler could build them).
 #if POWLAB_KERNEL_AVX2
 void scan_avx2(const ScanJob&, std::uint64_t, std::uint64_t, std::vector<std::uint32_t>&);
 void sha256_batch_avx2(const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*);
+double binding_rate_avx2(double seconds);
 #endif
 #if POWLAB_KERNEL_AVX512
 void scan_avx512(const ScanJob&, std::uint64_t, std::uint64_t, std::vector<std::uint32_t>&);
 void sha256_batch_avx512(const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*);
+double binding_rate_avx512(double seconds);
 #endif
 #if POWLAB_KERNEL_SHANI
 void scan_shani(const ScanJob&, std::uint64_t, std::uint64_t, std::vector<std::uint32_t>&);
 void sha256_batch_shani(const std::uint8_t*, std::size_t, std::size_t, std::uint8_t*);
+double binding_rate_shani(double seconds);
 // sha256_core::compress on SHA-NI (one stream): what every other SHA-256 in powlab runs on.
 void compress_shani(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks);
+#endif
+#if POWLAB_KERNEL_SHANI_VL
+void scan_shani_vl(const ScanJob&, std::uint64_t, std::uint64_t, std::vector<std::uint32_t>&);
+#endif
+#if POWLAB_KERNEL_HYBRID
+void scan_hybrid(const ScanJob&, std::uint64_t, std::uint64_t, std::vector<std::uint32_t>&);
 #endif
 
 }  // namespace powlab::kernels

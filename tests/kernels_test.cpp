@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,42 @@ TEST_P(KernelTest, EdgeNoncesMatchScalar) {
            {top - 1, top}, {top - 45, top}}) {
     EXPECT_EQ(scan(kernel(), job, b, e), oracle(job, b, e)) << "[" << b << ", " << e << ")";
   }
+}
+
+// Random headers at easy random targets: 31 inputs, input i scanning i+1 nonces so every
+// partial batch of 4, 8, 16 and 20 lanes runs, with starts at the edges of the nonce space.
+// The targets' top word passes about 1 nonce in 2 to 16, so most lanes reach the full 256-bit
+// comparison in confirm_candidates; their lower words are random, and for every input one
+// nonce's own top hash word becomes the target's top word, so for that nonce the lower words
+// decide. Winners are compared with the scalar hash judged by U256 arithmetic from core, not
+// by the kernels' own meets_target.
+TEST_P(KernelTest, RandomHeadersAtEasyTargetsMatchScalar) {
+  std::mt19937_64 rng(20261130);
+  const std::uint64_t top = std::uint64_t{1} << 32;
+  std::size_t ties = 0, winners = 0;
+  for (std::uint64_t i = 0; i < 31; ++i) {
+    std::array<std::uint8_t, 80> raw{};
+    for (auto& b : raw) b = static_cast<std::uint8_t>(rng());
+    const std::uint64_t count = i + 1;
+    const std::uint64_t starts[] = {0, 0x7FFFFFFFull - i / 2, top - count, rng() % (top - count)};
+    const std::uint64_t b = starts[i % 4], e = b + count;
+    const auto tie_nonce = static_cast<std::uint32_t>(b + rng() % count);
+    Words target;
+    for (auto& w : target) w = static_cast<std::uint32_t>(rng());
+    const ScanJob probe = kernels::make_scan_job(raw, target);
+    target[7] = (i % 3 == 0) ? kernels::hash_words(probe, tie_nonce)[7] : 0x10000000u + static_cast<std::uint32_t>(rng() % 0x70000000u);
+    const ScanJob job = kernels::make_scan_job(raw, target);
+    std::vector<std::uint32_t> want;
+    for (std::uint64_t n = b; n < e; ++n) {
+      const Words h = kernels::hash_words(job, static_cast<std::uint32_t>(n));
+      ties += h[7] == target[7];
+      if (U256::from_words(h) <= U256::from_words(target)) want.push_back(static_cast<std::uint32_t>(n));
+    }
+    winners += want.size();
+    EXPECT_EQ(scan(kernel(), job, b, e), want) << "input " << i << ": [" << b << ", " << e << ")";
+  }
+  EXPECT_GE(ties, 10u);     // the lower words really decided some nonces
+  EXPECT_GE(winners, 40u);  // and the targets were easy enough to find many
 }
 
 // Identical winner sets to scalar over many nonces at easy targets (the oracle runs once).
@@ -227,9 +264,9 @@ void wrap_at_top(const ScanJob& job, std::uint64_t b, std::uint64_t e, std::vect
 constexpr std::uint32_t kFakeFeature = 1u << 30;
 
 TEST(KernelSelfTest, CatchesBrokenKernels) {
-  const KernelInfo bad_scan{"bad-scan", 8, 0, drop_lane_five, kernels::sha256_batch_scalar};
-  const KernelInfo bad_batch{"bad-batch", 8, 0, kernels::scan_scalar, flip_third_digest};
-  const KernelInfo bad_top{"bad-top", 8, 0, wrap_at_top, kernels::sha256_batch_scalar};
+  const KernelInfo bad_scan{"bad-scan", 8, 0, drop_lane_five, kernels::sha256_batch_scalar, {}, false};
+  const KernelInfo bad_batch{"bad-batch", 8, 0, kernels::scan_scalar, flip_third_digest, {}, false};
+  const KernelInfo bad_top{"bad-top", 8, 0, wrap_at_top, kernels::sha256_batch_scalar, {}, false};
   EXPECT_NE(kernels::self_test(bad_scan), "");
   EXPECT_NE(kernels::self_test(bad_batch), "");
   EXPECT_NE(kernels::self_test(bad_top), "");
@@ -239,8 +276,8 @@ TEST(KernelSelfTest, CatchesBrokenKernels) {
 
 TEST(KernelSelfTest, SelectionFallsBackToScalarAndSaysSo) {
   const KernelInfo table[] = {
-      {"needs-fake", 4, kFakeFeature, kernels::scan_scalar, kernels::sha256_batch_scalar},
-      {"bad-scan", 8, 0, drop_lane_five, kernels::sha256_batch_scalar},
+      {"needs-fake", 4, kFakeFeature, kernels::scan_scalar, kernels::sha256_batch_scalar, {}, false},
+      {"bad-scan", 8, 0, drop_lane_five, kernels::sha256_batch_scalar, {}, false},
       kernels::registry().back(),
   };
   const auto sel = kernels::select_kernel(table, 0, "");
@@ -257,6 +294,34 @@ TEST(KernelSelfTest, SelectionFallsBackToScalarAndSaysSo) {
   EXPECT_THROW(kernels::select_kernel(table, 0, "needs-fake"), kernels::KernelError);
   EXPECT_THROW(kernels::select_kernel(table, 0, "bad-scan"), kernels::KernelError);
   EXPECT_STREQ(kernels::select_kernel(table, 0, "scalar").kernel->name, "scalar");
+}
+
+// A kernel doing three times scalar's work: slower by a margin no noise can hide.
+void slow_scalar(const ScanJob& job, std::uint64_t b, std::uint64_t e, std::vector<std::uint32_t>& found) {
+  std::vector<std::uint32_t> scratch;
+  kernels::scan_scalar(job, b, e, scratch);
+  scratch.clear();
+  kernels::scan_scalar(job, b, e, scratch);
+  kernels::scan_scalar(job, b, e, found);
+}
+
+// A kernel marked `calibrate` (the hybrid) is selected only when it is faster than the kernel
+// that would be selected without it.
+TEST(KernelSelfTest, CalibratedKernelIsPickedOnlyWhenItWins) {
+  const KernelInfo& scalar = kernels::registry().back();
+  const KernelInfo slow_first[] = {
+      {"slow-calibrated", 1, 0, slow_scalar, kernels::sha256_batch_scalar, {}, true},
+      scalar,
+  };
+  EXPECT_STREQ(kernels::select_kernel(slow_first, 0, "").kernel->name, "scalar");
+  const KernelInfo fast_first[] = {
+      {"fast-calibrated", 1, 0, kernels::scan_scalar, kernels::sha256_batch_scalar, {}, true},
+      {"slow", 1, 0, slow_scalar, kernels::sha256_batch_scalar, {}, false},
+      scalar,
+  };
+  EXPECT_STREQ(kernels::select_kernel(fast_first, 0, "").kernel->name, "fast-calibrated");
+  // Forcing skips calibration: the user asked for that kernel.
+  EXPECT_STREQ(kernels::select_kernel(slow_first, 0, "slow-calibrated").kernel->name, "slow-calibrated");
 }
 
 TEST(KernelSelfTest, ResolveRefusesUnknownKernels) {

@@ -60,13 +60,35 @@ std::string cpu_model();                          // CPUID brand string, trimmed
 
 // ---- The registry ------------------------------------------------------------------------
 
+// What bounds a kernel on one core: the instruction (or instruction class) it cannot do
+// without, how many of it one nonce costs in the compiled kernel, and a micro-benchmark of that
+// instruction's throughput on this core. rate/per_nonce is the kernel's hard ceiling.
+struct Binding {
+  const char* instruction = nullptr;  // "sha256rnds2", "zmm vpaddd/vprord/vpternlogd", ...
+  // Counted in the disassembly of the kernel's hot loop, not on paper: bench/count_instructions.sh
+  // recounts it from the built library and the ctest kernel_instruction_counts compares.
+  double per_nonce = 0;
+  // Runs the micro-benchmark for about `seconds` of thread CPU time and returns the best
+  // window's throughput in instructions per CPU-second (interference only ever slows it).
+  double (*rate)(double seconds) = nullptr;
+};
+
 struct KernelInfo {
   const char* name;
   unsigned lanes;           // nonces per batch: callers size chunks as multiples of this
   std::uint32_t required;   // CpuFeature mask the kernel's instructions need
   ScanFn scan;
   Sha256BatchFn sha256_batch;
+  Binding binding;          // rate == nullptr: no ceiling is known (test doubles)
+  // Selected automatically only if a short calibration shows it faster than the next kernel
+  // that would be selected instead (the hybrid, whose gain depends on the core).
+  bool calibrate;
 };
+
+// Nonces per CPU-second one core cannot exceed with kernel `k`: the binding instruction's
+// measured throughput over its count per nonce. 0 when `k` has no binding. Runs the
+// micro-benchmark (about `seconds` of CPU time); only call it for a supported kernel.
+double ceiling_hashes_per_second(const KernelInfo& k, double seconds = 0.05);
 
 // Every kernel compiled into this binary, best first: the first the CPU supports (and that
 // passes its self-test) is selected. scalar is always last and always present.
@@ -91,9 +113,11 @@ struct Selection {
   std::string note;  // non-empty when something was skipped: "avx512 failed self-test: ...; using scalar"
 };
 
-// The policy, as a pure function (tests drive it with a doctored table): `forced` empty picks
-// the first supported kernel that passes self_test, falling back to scalar with a note; a
-// forced name must exist, be supported and pass, else KernelError.
+// The policy (tests drive it with a doctored table): `forced` empty picks the first supported
+// kernel that passes self_test, falling back to scalar with a note; a kernel marked
+// `calibrate` is picked only if it runs more than 2% faster than the one that would be picked
+// without it (a short timed scan of each). A forced name must exist, be supported and pass,
+// else KernelError.
 Selection select_kernel(std::span<const KernelInfo> table, std::uint32_t features, std::string_view forced);
 
 // The process-wide choice: POWLAB_KERNEL from the environment if set, else automatic. Done once
