@@ -80,7 +80,7 @@ TEST(RaceCli, EveryOptionRefusesZeroNegativeHugeAndMalformedValues) {
       // --miners, malformed
       {{"--miners", "a=1,,b=2"}, "empty entry"},
       {{"--miners", "a=1,"}, "empty entry"},
-      {{"--miners", "=1"}, "empty name"},
+      {{"--miners", "=1"}, "owner name is empty"},
       {{"--miners", "a="}, "empty number"},
       {{"--miners", "a"}, "is not NAME=POWER"},
       {{"--miners", "a=1=2"}, "not a number"},
