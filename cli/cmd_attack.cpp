@@ -132,17 +132,17 @@ nlohmann::json row_json(const Row& r, const DoubleSpendOptions& o) {
   return j;
 }
 
-std::string cutoff_line(const sim::AttackResult& a, double q) {
+std::string cutoff_line(const sim::AttackResult& a, double q, const char* ratio) {
   std::ostringstream s;
   if (a.cutoff.deficit == 0) {
     s << "no cut-off: every trial ran until the attacker got ahead";
   } else if (q == 0.5) {
-    s << "cut-off: a trial is given up " << count_noun(static_cast<std::uint64_t>(a.cutoff.deficit), "block")
-      << " behind; at q = 1/2 each trial cut off might still have won, so the bias is at most the fraction cut off, "
-      << fmt(a.cutoff.bias_bound) << " (" << count_noun(a.cut_off, "trial") << ")";
+    s << "cut-off: a trial more than " << count_noun(static_cast<std::uint64_t>(a.cutoff.deficit), "block")
+      << " behind is given up (" << a.cut_off << " were); at 1/2 each might still have won, so the bias is at most "
+      << "the fraction given up, " << fmt(a.cutoff.bias_bound);
   } else {
-    s << "cut-off: a trial is given up more than " << count_noun(static_cast<std::uint64_t>(a.cutoff.deficit), "block")
-      << " behind (" << count_noun(a.cut_off, "trial") << "); it lowers the probability by at most (q/p)^"
+    s << "cut-off: a trial more than " << count_noun(static_cast<std::uint64_t>(a.cutoff.deficit), "block")
+      << " behind is given up as failed (" << a.cut_off << " were); that lowers the probability by at most (" << ratio << ")^"
       << (a.cutoff.deficit + 2) << " = " << fmt(a.cutoff.bias_bound);
   }
   return s.str();
@@ -165,7 +165,7 @@ void print_row_text(const Row& r, const DoubleSpendOptions& o) {
   if (r.q >= 0.5) std::cout << "  " << kWhyCertain << "\n";
   std::cout << "  ledger: " << count_noun(a.reorgs, "reorg") << " to the attacker's branch, each leaving the "
             << "merchant's payment off the best chain; blocks with simulated proof of work\n";
-  std::cout << "  " << cutoff_line(a, r.q) << "\n";
+  std::cout << "  " << cutoff_line(a, r.q, "q/p") << "\n";
 }
 
 int run_risk(const DoubleSpendOptions& o, const std::vector<double>& qs) {
@@ -210,7 +210,6 @@ int run_risk(const DoubleSpendOptions& o, const std::vector<double>& qs) {
 }
 
 int run_double_spend(const DoubleSpendOptions& o) {
-  if (o.q.empty()) throw UsageError("--q is required");
   std::vector<double> qs;
   for (const auto& t : split_list(o.q, "--q")) qs.push_back(parse_share(t, "--q"));
   if (!o.risk.empty()) {
@@ -263,7 +262,6 @@ int run_double_spend(const DoubleSpendOptions& o) {
 }
 
 int run_majority(const MajorityOptions& o) {
-  if (o.alpha.empty()) throw UsageError("--alpha is required");
   const double alpha = parse_share(o.alpha, "--alpha");
   sim::AttackConfig c;
   c.q = alpha;
@@ -314,7 +312,7 @@ int run_majority(const MajorityOptions& o) {
               << fmt(*mean_analytic) << " analytic ((K+1)/(2 alpha-1))\n";
   }
   std::cout << "  ledger: " << count_noun(a.reorgs, "reorg") << ", each removing the honest branch's payment\n";
-  std::cout << "  " << cutoff_line(a, alpha) << "\n";
+  std::cout << "  " << cutoff_line(a, alpha, "alpha/(1-alpha)") << "\n";
   return kExitOk;
 }
 
@@ -330,7 +328,8 @@ void add_attack(CLI::App& app, Registry& registry) {
       "double-spend", "pay a merchant, wait for z confirmations, then outrun the honest chain with a conflicting spend");
   d->app = ds;
   ds->add_option("--q", d->q, "the attacker's share of the hash rate, in (0, 1); a comma-separated list for a table")
-      ->type_name("NUM");
+      ->type_name("NUM")
+      ->required();
   ds->add_option("--z", d->z, "confirmations the merchant waits for (1.." + std::to_string(kMaxZ) + "); a list too")
       ->type_name("INT");
   add_integer_option<std::uint64_t>(ds, "--trials", d->trials, "trials on the ledger (default 10000)", 1, kMaxTrials);
@@ -343,17 +342,26 @@ void add_attack(CLI::App& app, Registry& registry) {
   ds->footer(
       "Each trial is a real ledger: a payment to the merchant in the honest branch, a conflicting spend in the\n"
       "attacker's; only who finds the next block is random. The ledger's most-work rule performs the reorg and\n"
-      "its coins decide success. Example: powlab attack double-spend --q 0.1 --z 5");
+      "its coins decide success.\n\n"
+      "$ powlab attack double-spend --q 0.3 --z 5\n"
+      "  simulated  0.1974000  1974 of 10000 trials on the ledger, 95% CI [0.1897155, 0.2053169] (Wilson), seed 1\n"
+      "  exact      0.1976173  the simulated model in closed form (Rosenfeld 2014; Grunspan and Perez-Marco 2017)\n"
+      "  nakamoto   0.1773523  the whitepaper's section 11 (Poisson approximation)\n"
+      "The whitepaper's table is optimistic: the merchant needs more confirmations (--risk 0.001).");
   registry.push_back({ds, [d] { return run_double_spend(*d); }});
 
   auto m = std::make_shared<MajorityOptions>();
   CLI::App* mj = attack->add_subcommand("majority", "rewrite the last K blocks: race from K behind until ahead");
-  mj->add_option("--alpha", m->alpha, "the attacker's share of the hash rate, in (0, 1)")->type_name("NUM");
+  mj->add_option("--alpha", m->alpha, "the attacker's share of the hash rate, in (0, 1)")->type_name("NUM")->required();
   add_integer_option<std::int64_t>(mj, "--depth", m->depth, "blocks to replace, K >= 1", 1, kMaxZ)->required();
   add_integer_option<std::uint64_t>(mj, "--trials", m->trials, "trials on the ledger (default 10000)", 1, kMaxTrials);
   add_integer_option<std::uint64_t>(mj, "--seed", m->seed, "random seed (default 1)");
   mj->add_flag("--json", m->json, "print JSON");
-  mj->footer("Example: powlab attack majority --alpha 0.4 --depth 2");
+  mj->footer(
+      "$ powlab attack majority --alpha 0.4 --depth 2\n"
+      "  simulated  0.2982000  2982 of 10000 trials rewrote the chain on the ledger, 95% CI [0.2893127, 0.3072423] "
+      "(Wilson), seed 1\n"
+      "  analytic   0.2962963  min(1, (alpha/(1-alpha))^(K+1))");
   registry.push_back({mj, [m] { return run_majority(*m); }});
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -124,6 +126,59 @@ TEST(CliAttack, BadInputExitsTwoWithOneLine) {
     EXPECT_TRUE(r.err.starts_with("powlab attack " + c[0] + ": error: ")) << what << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << r.err;
     EXPECT_EQ(r.out, "") << what;
+  }
+}
+
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> w;
+  std::istringstream in(line);
+  for (std::string x; in >> x;) w.push_back(x);
+  return w;
+}
+
+// The README's "Attacks" section shows real output: every `$ powlab attack ...` block in it is
+// run again and must print exactly what the README shows.
+TEST(CliAttack, ReadmeShowsRealOutput) {
+  std::ifstream in(std::string(POWLAB_TEST_DATA) + "/../../README.md");
+  ASSERT_TRUE(in) << "README.md not found";
+  std::stringstream all;
+  all << in.rdbuf();
+  const std::string text = all.str();
+  int blocks = 0;
+  for (std::size_t at = text.find("```console\n$ powlab attack "); at != std::string::npos;
+       at = text.find("```console\n$ powlab attack ", at + 1)) {
+    const std::size_t cmd_start = at + std::string("```console\n$ ").size();
+    const std::size_t cmd_end = text.find('\n', cmd_start);
+    const std::size_t out_end = text.find("```", cmd_end);
+    auto args = words(text.substr(cmd_start, cmd_end - cmd_start));
+    args.erase(args.begin());  // "powlab"
+    const auto r = run_powlab(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, text.substr(cmd_end + 1, out_end - cmd_end - 1)) << text.substr(cmd_start, cmd_end - cmd_start);
+    ++blocks;
+  }
+  EXPECT_GE(blocks, 3);
+}
+
+// --help shows each attack with output: the lines it shows are what the command prints.
+TEST(CliAttack, HelpShowsRealOutput) {
+  for (const std::string sub : {"double-spend", "majority"}) {
+    const auto help = run_powlab({"attack", sub, "--help"});
+    ASSERT_EQ(help.exit_code, 0);
+    const std::size_t at = help.out.find("$ powlab attack " + sub);
+    ASSERT_NE(at, std::string::npos) << help.out;
+    std::istringstream lines(help.out.substr(at));
+    std::string line;
+    std::getline(lines, line);
+    auto args = words(line);
+    args.erase(args.begin(), args.begin() + 2);  // "$ powlab"
+    const auto r = run_powlab(args);
+    int shown = 0;
+    while (std::getline(lines, line) && line.starts_with("  ")) {
+      EXPECT_NE(r.out.find(line + "\n"), std::string::npos) << line;
+      ++shown;
+    }
+    EXPECT_GE(shown, 2) << sub;
   }
 }
 
