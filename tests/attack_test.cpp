@@ -31,6 +31,32 @@ TEST(AttackClosedForms, DoubleSpendValues) {
   EXPECT_EQ(sim::nakamoto_probability(0.6, 10), 1.0L);
 }
 
+// Grunspan and Perez-Marco's form of the premine-1 model, P = I_{4pq}(z, 1/2), evaluated here
+// by Simpson's rule (t = 1 - u^2 takes away the (1-t)^(-1/2) singularity): an independent
+// route to the same number.
+double incomplete_beta_half(double x, int z) {
+  // I_x(z, 1/2) = (1/B(z, 1/2)) int_0^x t^(z-1) (1-t)^(-1/2) dt
+  //            = (2/B) int_{sqrt(1-x)}^1 (1-u^2)^(z-1) du.
+  const double beta = std::tgamma(z) * std::tgamma(0.5) / std::tgamma(z + 0.5);
+  const double lo = std::sqrt(1 - x);
+  const int n = 20000;
+  const double h = (1 - lo) / n;
+  auto f = [z](double u) { return std::pow(1 - u * u, z - 1); };
+  double s = f(lo) + f(1);
+  for (int i = 1; i < n; ++i) s += f(lo + i * h) * (i % 2 ? 4 : 2);
+  return 2 / beta * s * h / 3;
+}
+
+TEST(AttackClosedForms, ExactIsGrunspanPerezMarco) {
+  for (const double q : {0.05, 0.1, 0.25, 0.4, 0.45}) {
+    for (const int z : {1, 2, 5, 10, 30}) {
+      EXPECT_NEAR(static_cast<double>(sim::double_spend_exact(q, z, 1)), incomplete_beta_half(4 * q * (1 - q), z),
+                  1e-9)
+          << "q " << q << " z " << z;
+    }
+  }
+}
+
 // The whitepaper's "P < 0.001" table, and the exact model's (issue 11): all 16 values.
 TEST(AttackClosedForms, RiskTable) {
   const double qs[] = {0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45};

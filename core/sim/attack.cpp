@@ -36,16 +36,17 @@ long double nakamoto_probability(double q, std::int64_t z) {
 long double double_spend_exact(double q, std::int64_t z, int premine) {
   // The model simulated here. While the honest network finds z blocks, the attacker finds m
   // with the negative-binomial probability C(m+z-1, m) p^z q^m (Rosenfeld 2014, "Analysis of
-  // hashrate-based double-spending", arXiv:1402.2009, section 5). It then stands
+  // hashrate-based double-spending", arXiv:1402.2009). It then stands
   // d = z - m - premine blocks behind and must get strictly ahead (more work), which from d
   // behind happens with probability (q/p)^(d+1) (gambler's ruin; 1 when already ahead, d < 0):
   //
   //   P = 1 - sum_{m=0..z-premine} C(m+z-1, m) p^z q^m (1 - (q/p)^(z-m-premine+1)).
   //
   // With premine = 1 this is Rosenfeld's r(q, z) = 1 - sum_{m=0..z} C(m+z-1, m)(p^z q^m -
-  // q^z p^m) (his attacker pre-mines one block), and Grunspan and Perez-Marco's exact formula
-  // ("Double spend races", 2017, theorem 1, there written with the regularized incomplete beta
-  // function). With premine = 0 the attacker starts level when the payment is sent.
+  // q^z p^m) (his attacker pre-mines one block), and Grunspan and Perez-Marco's closed form
+  // P = I_{4pq}(z, 1/2), the regularized incomplete beta function ("Double spend races", 2017,
+  // arXiv:1702.02867; attack_test.cpp checks the two agree). With premine = 0 the attacker
+  // starts level when the payment is sent.
   // q = 0.1, z = 5: 0.0017818 (premine 1), 0.0003286 (premine 0); q >= 1/2: 1.
   if (q >= 0.5) return 1.0L;
   const long double ql = q;
