@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -134,6 +135,20 @@ int run_detection(const CryptojackOptions& o, const std::optional<double>& throt
       throw UsageError(name + " is not used with --cpu-distribution (the alarm model takes --threshold and a throttle)");
     }
   }
+  // The alarm model reads a distribution, a threshold and a throttle; taking a fleet or a coin
+  // silently would let a user believe they shaped the result.
+  using Given = std::pair<bool, const char*>;
+  for (const auto& [given, name] : std::initializer_list<Given>{{!o.preset.empty(), "--preset"},
+                                                                {o.explain, "--explain"},
+                                                                {!o.host_hashrate.empty(), "--host-hashrate"},
+                                                                {!o.network_bits.empty(), "--network-bits"},
+                                                                {!o.threads.empty(), "--threads"},
+                                                                {!o.cores.empty(), "--cores"}}) {
+    if (given) {
+      throw UsageError(std::string(name) +
+                       " is not used with --cpu-distribution (the alarm model takes --threshold and a throttle)");
+    }
+  }
   if (o.throttle_sweep && throttle) throw UsageError("give --coinhive-throttle or --throttle-sweep, not both");
   const double threshold = number("--threshold", o.values.at("--threshold"));
   const std::vector<double> cpu = sim::load_cpu_distribution(o.cpu_distribution);
@@ -260,6 +275,9 @@ int run(const CryptojackOptions& o) {
 
   bool measured = false;
   if (o.host_hashrate == "auto") {
+    if (!o.cores.empty()) {
+      throw UsageError("--cores is this machine's own with --host-hashrate auto; give a rate to model other hosts");
+    }
     // The rate of this machine on every core; a fleet of hosts like it.
     in.cores = this_cores;
     if (o.threads.empty()) in.threads = this_cores;

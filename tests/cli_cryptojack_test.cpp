@@ -172,6 +172,12 @@ TEST(CryptojackCli, BadInputExitsTwoWithOneLine) {
       {{"--cpu-distribution", kCpu}, "--threshold"},
       {{"--cpu-distribution", kCpu, "--threshold", "50", "--coinhive-throttle", "1"}, "[0, 1)"},
       {{"--cpu-distribution", kCpu, "--threshold", "nan"}, "finite"},
+      {{"--cpu-distribution", kCpu, "--threshold", "50", "--preset", "weblogic-2018"}, "not used"},
+      {{"--cpu-distribution", kCpu, "--threshold", "50", "--hosts", "3"}, "not used"},
+      {{"--hosts", "1", "--seconds", "1", "--host-hashrate", "auto", "--cores", "64", "--network-difficulty", "9"},
+       "--cores"},
+      {{"--preset", "weblogic-2018", "--threads", "9"}, "--threads"},
+      {{"--preset", "weblogic-2018", "--watts-load", "50"}, "--watts-load"},
       {{"--throttle-sweep"}, "--cpu-distribution"},
       {{"--explain"}, "--preset"},
   };

@@ -33,13 +33,23 @@ double coinhive_payout(double hashes, double difficulty, double reward, double f
 }
 
 CryptojackResult cryptojack_model(const CryptojackInputs& in) {
-  for (const auto& [v, what] : std::initializer_list<std::pair<double, const char*>>{{in.hosts, "--hosts"}, {in.seconds, "--seconds"}, {in.sessions, "--sessions"},
-                                {in.session_seconds, "--session-seconds"},
-                                {in.host_hashes_per_second, "--host-hashrate"}, {in.threads, "--threads"},
-                                {in.cores, "--cores"}, {in.expected_hashes_per_block, "expected hashes per block"},
-                                {in.block_reward, "--block-reward"}, {in.block_time, "--block-time"},
-                                {in.coin_price, "--coin-price"}, {in.watts_load, "--watts-load"},
-                                {in.watts_idle, "--watts-idle"}, {in.kwh_price, "--kwh-price"}}) {
+  using Named = std::pair<double, const char*>;
+  const std::initializer_list<Named> numbers = {
+      {in.hosts, "--hosts"},
+      {in.seconds, "--seconds"},
+      {in.sessions, "--sessions"},
+      {in.session_seconds, "--session-seconds"},
+      {in.host_hashes_per_second, "--host-hashrate"},
+      {in.threads, "--threads"},
+      {in.cores, "--cores"},
+      {in.expected_hashes_per_block, "expected hashes per block"},
+      {in.block_reward, "--block-reward"},
+      {in.block_time, "--block-time"},
+      {in.coin_price, "--coin-price"},
+      {in.watts_load, "--watts-load"},
+      {in.watts_idle, "--watts-idle"},
+      {in.kwh_price, "--kwh-price"}};
+  for (const auto& [v, what] : numbers) {
     check_non_negative(v, what);
   }
   if (in.hashes) check_non_negative(*in.hashes, "--hashes");
