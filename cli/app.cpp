@@ -132,6 +132,7 @@ int run_powlab(int argc, char** argv, bool parse_only) {
   add_scan(app, registry);
   add_bench(app, registry);
   add_attack(app, registry);
+  add_cryptojack(app, registry);
 
   // `powlab` alone: the list of subcommands (the help), and exit 2 since nothing was done.
   if (argc <= 1) {

@@ -279,7 +279,7 @@ int run(const BenchOptions& o) {
 
 void add_bench(CLI::App& app, Registry& registry) {
   auto o = std::make_shared<BenchOptions>();
-  CLI::App* sub = app.add_subcommand("bench", "measure sha256d nonces/s per kernel and thread count");
+  CLI::App* sub = app.add_subcommand("bench", "measure sha256d hashes per second per kernel and thread count, and each kernel's ceiling");
   sub->add_option("--kernel", o->kernel, "a kernel name, or 'all' for every supported kernel (default: the selected one)");
   sub->add_option("--threads", o->threads, "comma-separated thread counts, e.g. 1,2; 0 = every core (default: 1 and every core)")
       ->type_name("INT,...");
