@@ -299,11 +299,12 @@ TEST_F(CliLedger, SendWhileMiningIsKeptAndMined) {
     const json j = json::parse(b.out)["balances"];
     return j.contains(owner) ? j[owner].get<std::int64_t>() : 0;
   };
-  auto poll_until = [&](auto done) {
-    while (!done() && std::chrono::steady_clock::now() < deadline) {
+  auto poll_until = [&](auto done) {  // calls done() until it holds or the deadline passes
+    for (;;) {
+      if (done()) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    return done();
   };
   // A miner that keeps saving blocks until it is told to stop ...
   const pid_t pid = spawn({"mine", "--chain", chain, "--blocks", "100000", "--threads", "1", "--miner", "m2",
