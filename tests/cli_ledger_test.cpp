@@ -295,26 +295,54 @@ TEST_F(CliLedger, SendWhileMiningIsKeptAndMined) {
   ASSERT_EQ(run_powlab({"mine", "--chain", chain, "--zeros", "14", "--threads", "1", "--miner", "alice", "--maturity", "0"})
                 .exit_code,
             0);
-  // A miner that keeps saving blocks for a while ...
+  // Every step below waits for an event, not for a time: a 3 s mining budget used to end
+  // before the transfer was queued or mined on a loaded 2-core machine. The deadline only
+  // bounds a test that would otherwise hang, and --max-seconds a miner whose test died.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  auto balance = [&](const std::string& owner) -> std::int64_t {
+    const auto b = run_powlab({"chain", "balances", chain, "--json"});
+    if (b.exit_code != 0) return -1;
+    const json j = json::parse(b.out)["balances"];
+    return j.contains(owner) ? j[owner].get<std::int64_t>() : 0;
+  };
+  auto poll_until = [&](auto done) {  // calls done() until it holds or the deadline passes
+    for (;;) {
+      if (done()) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  // A miner that keeps saving blocks until it is told to stop ...
   const pid_t pid = spawn({"mine", "--chain", chain, "--blocks", "100000", "--threads", "1", "--miner", "m2",
-                           "--max-seconds", "3"},
+                           "--max-seconds", "600"},
                           dir.file("out"));
   ASSERT_GT(pid, 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  // ... and a transfer queued meanwhile (retried if it raced a save, as its message says).
+  struct Stop {  // SIGINT on every way out, so no ASSERT leaves a miner running
+    pid_t pid;
+    int code = -1;
+    int stop() {
+      if (code < 0 && pid > 0) {
+        kill(pid, SIGINT);
+        code = wait_exit(pid);
+      }
+      return code;
+    }
+    ~Stop() { stop(); }
+  } miner{pid};
+  ASSERT_TRUE(poll_until([&] { return balance("m2") > 0; })) << "the miner saved no block";
+  // ... and a transfer queued while it saves (retried if it raced a save, as its message says).
   int code = -1;
-  for (int attempt = 0; attempt < 20 && code != 0; ++attempt) {
+  ASSERT_TRUE(poll_until([&] {
     const auto s = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "3"});
     code = s.exit_code;
-    if (code != 0) {
-      ASSERT_NE(s.err.find("changed while"), std::string::npos) << s.err;
-    }
-  }
+    EXPECT_TRUE(code == 0 || s.err.find("changed while") != std::string::npos) << s.err;
+    return code == 0 || s.err.find("changed while") == std::string::npos;
+  }));
   ASSERT_EQ(code, 0);
-  EXPECT_EQ(wait_exit(pid), 0) << slurp(dir.file("out.err"));
-  const auto b = run_powlab({"chain", "balances", chain, "--json"});
-  ASSERT_EQ(b.exit_code, 0) << b.err;
-  EXPECT_EQ(json::parse(b.out)["balances"]["bob"], 300'000'000LL) << "the queued transfer was lost or not mined";
+  EXPECT_TRUE(poll_until([&] { return balance("bob") == 300'000'000LL; }))
+      << "the queued transfer was lost or not mined";
+  EXPECT_EQ(miner.stop(), 128 + SIGINT) << slurp(dir.file("out.err"));
+  EXPECT_EQ(balance("bob"), 300'000'000LL);
 }
 
 TEST_F(CliLedger, TamperThenVerifyShowsTheMerkleFailureAndTheBrokenLinks) {

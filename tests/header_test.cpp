@@ -8,6 +8,7 @@
 #include "powlab/consensus/params.h"
 #include "powlab/consensus/pow.h"
 #include "powlab/consensus/target.h"
+#include "powlab/ledger/header_io.h"
 #include "test_util.h"
 
 namespace powlab {
@@ -107,6 +108,24 @@ TEST(Header, FuzzStyleRoundTrip) {
     (void)check_proof_of_work(h.hash(), h.bits, mainnet().pow_limit);  // never crashes or UB
     (void)block_work(h.bits);
   }
+}
+
+// Found by fuzz_header_file: the CSV reader dropped every CR, so a header_hex cell holding a
+// stray CR inside it was read as a different, valid header. Only a CRLF's CR may go.
+TEST(HeaderFile, ALoneCarriageReturnInACsvCellIsNotDropped) {
+  const std::string hex =  // the genesis header
+      "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e"
+      "67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
+  const std::string crlf = "height,header_hex\r\n0," + hex + "\r\n";
+  const HeaderFile ok = parse_header_data(crlf);
+  ASSERT_EQ(ok.headers.size(), 1u);
+  EXPECT_EQ(to_hex(ok.headers[0].serialize()), hex);
+
+  const std::string stray = "height,header_hex\n0," + hex.substr(0, 100) + "\r" + hex.substr(100) + "\n";
+  const HeaderFile bad = parse_header_data(stray);
+  EXPECT_TRUE(bad.headers.empty());
+  ASSERT_TRUE(bad.bad_length.has_value());
+  EXPECT_EQ(bad.bad_length->index, 0u);
 }
 
 }  // namespace

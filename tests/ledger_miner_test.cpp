@@ -86,6 +86,12 @@ TEST(Miner, VersionRollingChangesOnlyTheBip320Bits) {
   EXPECT_EQ(chain.accept(m.block).status, AcceptStatus::new_tip);
 }
 
+// The budget and the cancel flag are wall-clock events: how soon after them mining stops
+// depends on the machine's load, so the bound below only tells "stopped" from "ran on" (the
+// target is hopeless: without a stop, mine_block never returns). It used to be 1.5 s, which a
+// loaded 2-core machine could miss.
+constexpr double kStoppedWithin = 30.0;
+
 TEST(Miner, BudgetStopsWithoutABlock) {
   ChainState chain(lab_with_bits(0x1a00ffff));  // hopeless for a CPU in a test
   MineRequest r = serial_request();
@@ -96,7 +102,8 @@ TEST(Miner, BudgetStopsWithoutABlock) {
   EXPECT_FALSE(m.block);
   EXPECT_TRUE(m.budget_exhausted);
   EXPECT_GT(m.hashes, 0u);
-  EXPECT_LT(s, 1.5);
+  EXPECT_GE(s, r.max_seconds);
+  EXPECT_LT(s, kStoppedWithin);
 }
 
 TEST(Miner, CancelStopsPromptly) {
@@ -113,7 +120,7 @@ TEST(Miner, CancelStopsPromptly) {
   t.join();
   EXPECT_TRUE(m.cancelled);
   EXPECT_FALSE(m.block);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.5);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), kStoppedWithin);
 }
 
 TEST(Miner, RefusesABadRequest) {

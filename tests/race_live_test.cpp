@@ -2,6 +2,8 @@
 // every node, and agreement with event mode on the same powers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "powlab/ledger/chain.h"
 #include "powlab/consensus/network.h"
 #include "powlab/consensus/pow.h"
@@ -60,11 +62,17 @@ TEST(RaceLive, StrongerMinerWinsAndEveryBlockCarriesRealProofOfWork) {
 }
 
 TEST(RaceLive, ForksFromRealDelaysResolveByMostWorkOnEveryNode) {
-  // 100 ms links while blocks come every few ms (tens of ms under sanitizers): forks and
-  // reorgs on real blocks.
+  // Links ten times slower than the expected block interval, so forks and reorgs on real
+  // blocks happen whatever the machine's speed or load. A fixed 100 ms used to be "slow" only
+  // on an idle machine: on a loaded 2-core one (or under TSan) blocks came further apart than
+  // that and no block went stale. The rate is measured on the kernel the race uses; the
+  // interval is the expected 2^12 hashes of a block over it (one thread hashes for all).
+  const double rate = measure_hash_rate(1, "", 0.05);
+  ASSERT_GT(rate, 0);
+  const double block_ms = 1000.0 * 4096.0 / rate;
   RaceConfig c = live_config(60);
   c.miners = parse_miners("alice=2,bob=1,carol=1");
-  c.latency = make_latency("fixed", 100);
+  c.latency = make_latency("fixed", std::max(100.0, 10 * block_ms));
   const RaceRun run = run_race_keep_chains(c);
   const RaceResult& r = run.result;
   EXPECT_EQ(r.found, 60u);

@@ -115,13 +115,21 @@ TEST(Search, HashBudgetIsHonoured) {
   }
 }
 
+// A time budget is wall-clock: how soon after it the search stops depends on the machine's
+// load (a thread may wait for a core), so no tight bound is asserted here. The bound only
+// tells "stopped at the budget" from "ran on": without the budget the whole 2^32 range takes
+// minutes. Promptness in hashes, which load cannot change, is HashBudgetIsHonoured's check.
+constexpr double kStoppedWithin = 30.0;
+
 TEST(Search, TimeBudgetAndCancelStopPromptly) {
   SearchRequest req = easy_request(0, std::uint64_t{1} << 32);
   req.max_seconds = 0.05;
   req.threads = 2;
   SearchResult r = search_nonces(req);
   EXPECT_TRUE(r.stopped);
-  EXPECT_LT(r.seconds, 2.0);
+  EXPECT_FALSE(r.exhausted);
+  EXPECT_GE(r.seconds, req.max_seconds);
+  EXPECT_LT(r.seconds, kStoppedWithin);
 
   std::atomic<bool> cancel{true};
   req.max_seconds = 0;
@@ -132,14 +140,26 @@ TEST(Search, TimeBudgetAndCancelStopPromptly) {
 }
 
 TEST(Search, ProgressIsReported) {
+  // The first report cancels the search, so the test waits for an event, not a time: a 0.3 s
+  // budget could pass before a starved thread finished its first chunk on a loaded machine.
+  // Without progress the search runs to the guard budget and the count stays zero.
   SearchRequest req = easy_request(0, std::uint64_t{1} << 32);
-  req.max_seconds = 0.3;
+  req.max_seconds = kStoppedWithin;
   req.progress_seconds = 0.05;
   std::atomic<int> calls{0};
-  req.progress = [&](std::uint64_t, double) { ++calls; };
+  std::atomic<bool> cancel{false};
+  req.cancel = &cancel;
+  req.progress = [&](std::uint64_t hashes, double seconds) {
+    EXPECT_GT(hashes, 0u);
+    EXPECT_GE(seconds, req.progress_seconds);
+    ++calls;
+    cancel = true;
+  };
   req.threads = 2;
-  search_nonces(req);
+  const SearchResult r = search_nonces(req);
   EXPECT_GE(calls.load(), 1);
+  EXPECT_TRUE(r.stopped);
+  EXPECT_LT(r.seconds, kStoppedWithin);
 }
 
 TEST(Search, RejectsBadRequests) {

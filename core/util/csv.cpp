@@ -55,7 +55,13 @@ CsvTable parse_csv(std::string_view text) {
     switch (c) {
       case '"': in_quotes = true; row_has_data = true; break;
       case ',': fields.push_back(std::move(field)); field.clear(); row_has_data = true; break;
-      case '\r': break;
+      case '\r':
+        // Only the CR of a CRLF line end is dropped. A lone CR stays in its field: dropping it
+        // would join "ab\rcd" into "abcd", a value the file does not hold (found by fuzzing).
+        if (i + 1 < text.size() && text[i + 1] == '\n') break;
+        field.push_back(c);
+        row_has_data = true;
+        break;
       case '\n':
         if (row_has_data || !field.empty()) end_row();
         ++line;
