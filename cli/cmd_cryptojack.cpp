@@ -311,7 +311,7 @@ int run(const CryptojackOptions& o) {
         {"model", "closed form"},
         {"preset", preset ? nlohmann::json(preset->name) : nlohmann::json(nullptr)},
         {"host_hashes_per_second", in.host_hashes_per_second},
-        {"host_hashrate_measured", measured},
+        {"host_rate_measured_here", measured},
         {"threads", in.threads},
         {"cores", in.cores},
         {"throttle", in.throttle},

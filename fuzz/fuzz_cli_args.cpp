@@ -15,8 +15,11 @@
 namespace {
 
 // cli/app.cpp's subcommands, and chain's own. Keep in step when one is added.
-const char* const kFirst[] = {"hash", "header", "difficulty", "verify", "mine",  "send", "chain",
-                              "race", "kernels", "scan",      "bench",  "chain show"};
+// New ones go at the end, so the seeds' first bytes (make_seeds.cpp) keep their meaning.
+const char* const kFirst[] = {"hash",       "header",          "difficulty",   "verify",
+                              "mine",       "send",            "chain",        "race",
+                              "kernels",    "scan",            "bench",        "chain show",
+                              "attack double-spend", "attack majority", "cryptojack"};
 constexpr std::size_t kChoices = sizeof kFirst / sizeof kFirst[0] + 1;  // + argv as given
 constexpr std::size_t kMaxArgs = 24;
 

@@ -89,7 +89,7 @@ TEST(CryptojackCli, DomainParkingPrintsSourcesAndRatio) {
 TEST(CryptojackCli, WhyNotBitcoinAtThisMachinesRate) {
   const json j = run_json({"--hosts", "1", "--seconds", "3600", "--host-hashrate", "auto", "--network-bits",
                            "0x17034219", "--block-reward", "3.125"});
-  EXPECT_TRUE(j["host_hashrate_measured"].get<bool>());
+  EXPECT_TRUE(j["host_rate_measured_here"].get<bool>());
   const double rate = j["host_hashes_per_second"].get<double>();
   ASSERT_GT(rate, 0);
   const double work = work_from_target(decode_compact(0x17034219).target).to_double();

@@ -58,6 +58,9 @@ class Vocabulary : public ::testing::Test {
         {{"kernels"}, {}},
         {{"scan"}, {kGenesis, "--from", "2083236890", "--count", "10", "--threads", "1"}},
         {{"bench"}, {"--kernel", "scalar", "--threads", "1", "--seconds", "0.05", "--repeats", "1"}},
+        {{"attack", "double-spend"}, {"--q", "0.1", "--z", "2", "--trials", "200"}},
+        {{"attack", "majority"}, {"--alpha", "0.4", "--depth", "1", "--trials", "200"}},
+        {{"cryptojack"}, {"--preset", "coinhive-2018-02"}},
     };
   }
   static std::vector<std::string> cat(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -106,7 +109,12 @@ std::map<std::string, std::string> option_types(const std::string& help) {
 const std::set<std::string> kNumeric = {"--blocks",  "--zeros",   "--bits",     "--threads",  "--throttle",
                                         "--max-seconds", "--interval", "--retarget", "--halving", "--pow-limit",
                                         "--height",  "--timespan", "--from",     "--count",    "--seconds",
-                                        "--repeats", "--tx",      "--amount",   "--fee",      "--hex"};
+                                        "--repeats", "--tx",      "--amount",   "--fee",      "--hex",
+                                        "--q",       "--z",       "--trials",   "--alpha",    "--depth",
+                                        "--risk",    "--premine", "--seed",     "--hosts",    "--sessions",
+                                        "--session-seconds", "--hashes", "--coinhive-throttle", "--network-difficulty",
+                                        "--block-reward", "--block-time", "--coin-price", "--watts-load",
+                                        "--watts-idle", "--kwh-price", "--threshold", "--cores", "--network-bits"};
 
 void expect_typed_help(const std::vector<std::string>& path) {
   std::vector<std::string> args = path;
