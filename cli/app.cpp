@@ -131,6 +131,7 @@ int run_powlab(int argc, char** argv, bool parse_only) {
   add_kernels(app, registry);
   add_scan(app, registry);
   add_bench(app, registry);
+  add_watch(app, registry);
 
   // `powlab` alone: the list of subcommands (the help), and exit 2 since nothing was done.
   if (argc <= 1) {
