@@ -152,6 +152,7 @@ class Watch {
     g_stop = false;
     t0_ = Clock::now();
     if (!o_.json) print_header();
+    if (!o_.json && !tty_) std::cout << "      time     pid      cpu  alarm  command" << std::endl;
     std::string stopped = "interrupted";
     for (std::uint64_t k = 0;; ++k) {
       sample();
@@ -330,9 +331,12 @@ class Watch {
     std::cout << "\033[H\033[J";
     print_header();
     const std::optional<double> sys = system_.percent();
-    std::cout << "at " << when << ": the machine uses " << (sys ? num(std::round(*sys)) + "%" : std::string("?"))
-              << " of one core in all (" << count_noun(online_cores(), "core") << ")\n";
-    std::cout << "     pid     cpu  alarm  command\n";
+    char at[32];
+    std::snprintf(at, sizeof at, "%.1f s", now);
+    std::cout << "at " << at << ": the machine is busy " << (sys ? num(std::round(*sys)) + "%" : std::string("?"))
+              << " of one core in all (" << count_noun(online_cores(), "core") << ", so at most "
+              << num(100.0 * online_cores()) << "%)\n";
+    std::cout << "     pid      cpu  alarm  command\n";
     int shown = 0, hidden = 0;
     for (const Tracked* t : rows) {
       if (!shown_in_text(*t) || shown >= height - 5) {
@@ -407,14 +411,16 @@ class Watch {
     for (const Tracked* t : rows) {
       // Without --pid every process is watched: the summary names the flagged ones only.
       if (requested_.empty() && t->flagged_samples == 0) continue;
-      const auto avg = t->average_percent();
+      const auto percent = [](const std::optional<double>& v) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f%%", v.value_or(0));
+        return v ? std::string(buf) : std::string("?");
+      };
       char line[256];
       std::snprintf(line, sizeof line, "  %-5s  pid %d %s: average %s, at most %s of one core, above %s%% in %u of %u samples%s",
                     t->flagged_samples > 0 ? "ALARM" : "", t->pid, t->command.c_str(),
-                    avg ? (num(std::round(*avg * 10) / 10) + "%").c_str() : "?",
-                    t->max_percent ? (num(std::round(*t->max_percent * 10) / 10) + "%").c_str() : "?",
-                    num(o_.threshold).c_str(), t->flagged_samples, samples_ > 0 ? samples_ - 1 : 0,
-                    t->exited ? " (exited)" : "");
+                    percent(t->average_percent()).c_str(), percent(t->max_percent).c_str(), num(o_.threshold).c_str(),
+                    t->flagged_samples, samples_ > 0 ? samples_ - 1 : 0, t->exited ? " (exited)" : "");
       std::cout << line << '\n';
     }
   }

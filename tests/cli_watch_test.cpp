@@ -218,6 +218,8 @@ TEST(WatchLesson, FlagsTheNinetyNeverTheTwenty) {
   ASSERT_FALSE(high_lines.empty());
   ASSERT_TRUE(high_lines.back()["cpu_fraction"].is_number()) << high_out;
   const double own = 100 * high_lines.back()["cpu_fraction"].get<double>();
+  // Whatever CPU the machine gave it, watch saw the same (its run began 0.8 s before the watch).
+  EXPECT_NEAR(h->at("cpu_percent").get<double>(), own, 20) << "watch against the miner's own clock: " << summary;
   if (!h->at("flagged").get<bool>() && own < 60) {
     GTEST_SKIP() << "the machine gave the 0.9 miner only " << own << "% of a core (watch saw "
                  << h->at("cpu_percent") << "%; priority " << (boosted ? "raised" : "could not be raised")
@@ -226,7 +228,6 @@ TEST(WatchLesson, FlagsTheNinetyNeverTheTwenty) {
   EXPECT_TRUE(h->at("flagged").get<bool>()) << summary;
   EXPECT_GT(h->at("max_cpu_percent").get<double>(), 50);
   EXPECT_GE(h->at("flagged_samples").get<int>(), 3) << summary;
-  EXPECT_NEAR(h->at("cpu_percent").get<double>(), own, 20) << "watch against the miner's own clock: " << summary;
 }
 
 // Part 4: on a terminal, `mine --throttle` shows the CPU that watch would see: percent of one
@@ -365,7 +366,7 @@ TEST(Watch, HostileNamesInAFakeProc) {
   const auto text = run_powlab({"watch", "--interval", "0.1", "--duration", "0.3", "--pid", "17", "--threshold", "0"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_EQ(text.out.find('\x1b'), std::string::npos);
-  EXPECT_NE(text.out.find("pid 17 x) (\\x1b[2J: average 0%"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("pid 17 x) (\\x1b[2J: average 0.0%, at most 0.0% of one core, above 0% in 0 of 3 samples"), std::string::npos) << text.out;
   const auto gone = run_powlab({"watch", "--pid", "19", "--duration", "1"});
   EXPECT_EQ(gone.exit_code, 2);
   EXPECT_EQ(gone.err, "powlab watch: error: --pid 19: no such process (nothing at " + dir.path() + "/19/stat)\n");
