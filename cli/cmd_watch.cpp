@@ -391,7 +391,7 @@ class Watch {
                                 {"threshold", o_.threshold},
                                 {"window", o_.window},
                                 {"interval", o_.interval},
-                                {"clock_ticks_per_second", static_cast<long>(tck_)},
+                                {"clock_tick_hz", static_cast<long>(tck_)},  // not "..._per_second": that names a hash rate
                                 {"cores", online_cores()},
                                 {"system_cpu_percent", opt_json(system_average())},
                                 {"flagged_processes", flagged},
@@ -417,10 +417,11 @@ class Watch {
         return v ? std::string(buf) : std::string("?");
       };
       char line[256];
-      std::snprintf(line, sizeof line, "  %-5s  pid %d %s: average %s, at most %s of one core, above %s%% in %u of %u samples%s",
+      const unsigned measured_samples = samples_ > 0 ? samples_ - 1 : 0;  // the first sample has no figure
+      std::snprintf(line, sizeof line, "  %-5s  pid %d %s: average %s, at most %s of one core, above %s%% in %u of %s%s",
                     t->flagged_samples > 0 ? "ALARM" : "", t->pid, t->command.c_str(),
                     percent(t->average_percent()).c_str(), percent(t->max_percent).c_str(), num(o_.threshold).c_str(),
-                    t->flagged_samples, samples_ > 0 ? samples_ - 1 : 0, t->exited ? " (exited)" : "");
+                    t->flagged_samples, count_noun(measured_samples, "sample").c_str(), t->exited ? " (exited)" : "");
       std::cout << line << '\n';
     }
   }
