@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <ctime>
@@ -20,6 +21,7 @@
 #include "powlab/consensus/network.h"
 #include "powlab/ledger/store.h"
 #include "powlab/consensus/target.h"
+#include "powlab/util/proc_stat.h"
 
 namespace powlab::cli {
 
@@ -225,7 +227,10 @@ std::vector<Transaction> valid_queue(const MineSession& s) {
   return txs;
 }
 
-MineRequest make_request(const MineOptions& o, const MineSession& s, double remaining) {
+// `cpu_view` is the throttle's figure as `powlab watch` computes it (percent of one core over
+// its default window), sampled at each progress call; it lives across blocks, like the process.
+MineRequest make_request(const MineOptions& o, const MineSession& s, double remaining, CpuWindow* cpu_view,
+                         std::chrono::steady_clock::time_point t0) {
   MineRequest req;
   req.miner = o.miner;
   req.txs = valid_queue(s);
@@ -239,13 +244,19 @@ MineRequest make_request(const MineOptions& o, const MineSession& s, double rema
   if (isatty(STDERR_FILENO) == 1) {
     const ChainState* chain = s.chain.get();
     const double throttle = o.throttle;
-    req.progress = [chain, throttle](const MineProgress& p) {
+    req.progress = [chain, throttle, cpu_view, t0](const MineProgress& p) {
       const double expected_s = p.hashes_per_second > 0 ? p.expected_hashes / p.hashes_per_second : INFINITY;
       std::fprintf(stderr, "\r\033[K  height %lld: %s, %s hashes, elapsed %s, expected %s per block",
                    static_cast<long long>(chain->height() + 1), format_hashrate(p.hashes_per_second).c_str(),
                    format_big(static_cast<double>(p.hashes)).c_str(), seconds_text(p.seconds).c_str(),
                    seconds_text(expected_s).c_str());
-      if (throttle < 1) std::fprintf(stderr, ", cpu %.2f", p.cpu_fraction);
+      if (throttle < 1) {
+        cpu_view->add(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                      process_cpu_seconds());
+        if (const auto pct = cpu_view->percent()) {
+          std::fprintf(stderr, ", cpu %.0f%% of one core (watch's view, last %.0f s)", *pct, cpu_view->span());
+        }
+      }
       std::fflush(stderr);
     };
   }
@@ -406,6 +417,8 @@ int run(const MineOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto elapsed = [&t0] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   const double cpu0 = process_cpu_seconds();
+  CpuWindow cpu_view(kDefaultCpuWindowSeconds);
+  cpu_view.add(0, cpu0);
   MineTotals t;
   if (!o.json) print_banner(o, chain);
 
@@ -417,7 +430,7 @@ int run(const MineOptions& o) {
     }
     MineResult m;
     try {
-      m = mine_block(chain, make_request(o, s, remaining));
+      m = mine_block(chain, make_request(o, s, remaining, &cpu_view, t0));
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
