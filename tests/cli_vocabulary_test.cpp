@@ -61,6 +61,7 @@ class Vocabulary : public ::testing::Test {
         {{"attack", "double-spend"}, {"--q", "0.1", "--z", "2", "--trials", "200"}},
         {{"attack", "majority"}, {"--alpha", "0.4", "--depth", "1", "--trials", "200"}},
         {{"cryptojack"}, {"--preset", "coinhive-2018-02"}},
+        {{"watch"}, {"--duration", "0.3", "--interval", "0.1"}},
     };
   }
   static std::vector<std::string> cat(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -114,7 +115,8 @@ const std::set<std::string> kNumeric = {"--blocks",  "--zeros",   "--bits",     
                                         "--risk",    "--premine", "--seed",     "--hosts",    "--sessions",
                                         "--session-seconds", "--hashes", "--coinhive-throttle", "--network-difficulty",
                                         "--block-reward", "--block-time", "--coin-price", "--watts-load",
-                                        "--watts-idle", "--kwh-price", "--threshold", "--cores", "--network-bits"};
+                                        "--watts-idle", "--kwh-price", "--threshold", "--cores", "--network-bits",
+                                        "--window", "--duration", "--pid"};
 
 void expect_typed_help(const std::vector<std::string>& path) {
   std::vector<std::string> args = path;
