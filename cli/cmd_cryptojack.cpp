@@ -193,23 +193,27 @@ int run_detection(const CryptojackOptions& o, const std::optional<double>& throt
   return kExitOk;
 }
 
-int run(const CryptojackOptions& o) {
-  std::optional<double> throttle;
-  if (o.values.count("--coinhive-throttle")) {
-    throttle = number("--coinhive-throttle", o.values.at("--coinhive-throttle"));
-    if (*throttle >= 1) throw UsageError("--coinhive-throttle must be in [0, 1) (got " + o.values.at("--coinhive-throttle") + ")");
-  }
-  if (!o.cpu_distribution.empty()) return run_detection(o, throttle);
-  if (o.throttle_sweep) throw UsageError("--throttle-sweep needs --cpu-distribution FILE --threshold PCT");
-  if (o.values.count("--threshold")) throw UsageError("--threshold needs --cpu-distribution FILE");
+// What run() needs besides the model's inputs: how they were given.
+struct ModelInputs {
+  sim::CryptojackInputs in;
+  const sim::CryptojackPreset* preset = nullptr;
+  std::optional<std::uint32_t> bits;  // --network-bits, with its exact work
+  U256 work;
+  bool measured = false;  // --host-hashrate auto
+};
 
-  const sim::CryptojackPreset* preset = o.preset.empty() ? nullptr : &sim::find_cryptojack_preset(o.preset);
-  if (o.explain) {
-    if (!preset) throw UsageError("--explain needs --preset NAME");
-    explain(*preset, o.json);
-    return kExitOk;
-  }
-  sim::CryptojackInputs in = preset ? preset->inputs : sim::CryptojackInputs{};
+constexpr double kSecondsPerYear = 365.25 * 86'400;
+constexpr const char* kWhyNotBitcoin =
+    "CPU-friendly proof of work is why Coinhive mined Monero: Bitcoin's sha256d belongs to ASICs, so a CPU fleet "
+    "waits ages for a block, while Monero's CryptoNight ran on the CPUs a browser or a hijacked server has";
+
+// The model's inputs: the preset's, then every option given on top of it, checked.
+ModelInputs read_inputs(const CryptojackOptions& o, std::optional<double> throttle,
+                        const sim::CryptojackPreset* preset) {
+  ModelInputs m;
+  m.preset = preset;
+  sim::CryptojackInputs& in = m.in;
+  in = preset ? preset->inputs : sim::CryptojackInputs{};
   const unsigned this_cores = std::max(1u, std::thread::hardware_concurrency());
   if (!preset) in.threads = in.cores = this_cores;
   auto given = [&](const char* name) { return o.values.count(name) > 0; };
@@ -243,18 +247,16 @@ int run(const CryptojackOptions& o) {
   if (given("--network-difficulty") && !o.network_bits.empty()) {
     throw UsageError("give --network-difficulty or --network-bits, not both");
   }
-  std::optional<std::uint32_t> bits;
-  U256 work;
   if (given("--network-difficulty")) in.expected_hashes_per_block = value("--network-difficulty");
   if (!o.network_bits.empty()) {
-    bits = parse_bits(o.network_bits);
-    const CompactTarget t = decode_compact(*bits);
+    m.bits = parse_bits(o.network_bits);
+    const CompactTarget t = decode_compact(*m.bits);
     if (t.negative || t.overflow || t.target == U256(0)) {
-      throw UsageError("--network-bits " + bits_hex(*bits) + " is not a valid target (negative, zero or overflow)");
+      throw UsageError("--network-bits " + bits_hex(*m.bits) + " is not a valid target (negative, zero or overflow)");
     }
     // Consensus integers first (the exact work of this nBits); the double is for the model.
-    work = work_from_target(t.target);
-    in.expected_hashes_per_block = work.to_double();
+    m.work = work_from_target(t.target);
+    in.expected_hashes_per_block = m.work.to_double();
   }
   if (given("--block-reward")) in.block_reward = value("--block-reward");
   if (given("--block-time")) in.block_time = value("--block-time");
@@ -273,7 +275,6 @@ int run(const CryptojackOptions& o) {
   }
   if (in.threads > in.cores) throw UsageError("--threads must not exceed the host's --cores");
 
-  bool measured = false;
   if (o.host_hashrate == "auto") {
     if (!o.cores.empty()) {
       throw UsageError("--cores is this machine's own with --host-hashrate auto; give a rate to model other hosts");
@@ -283,7 +284,7 @@ int run(const CryptojackOptions& o) {
     if (o.threads.empty()) in.threads = this_cores;
     if (in.threads > in.cores) throw UsageError("--threads must not exceed this machine's cores with --host-hashrate auto");
     in.host_hashes_per_second = measure_host_rate(this_cores);
-    measured = true;
+    m.measured = true;
   } else if (!o.host_hashrate.empty()) {
     in.host_hashes_per_second = number("--host-hashrate", o.host_hashrate);
   }
@@ -291,27 +292,17 @@ int run(const CryptojackOptions& o) {
     throw UsageError("a fleet of hosts or sessions needs --host-hashrate H (or auto)");
   }
 
-  sim::CryptojackResult r;
-  try {
-    r = sim::cryptojack_model(in);
-  } catch (const ParseError& e) {
-    throw UsageError(e.what());
-  }
-  std::optional<double> ratio;
-  if (preset && preset->reported_attacker_coins && *preset->reported_attacker_coins > 0) {
-    ratio = r.attacker_coins / *preset->reported_attacker_coins;
-  }
-  constexpr double kSecondsPerYear = 365.25 * 86'400;
-  const char* why_not_bitcoin =
-      "CPU-friendly proof of work is why Coinhive mined Monero: Bitcoin's sha256d belongs to ASICs, so a CPU fleet "
-      "waits ages for a block, while Monero's CryptoNight ran on the CPUs a browser or a hijacked server has";
+  return m;
+}
 
-  if (o.json) {
+void print_model_json(const ModelInputs& m, const sim::CryptojackResult& r, std::optional<double> ratio) {
+  const sim::CryptojackInputs& in = m.in;
+  const sim::CryptojackPreset* preset = m.preset;
     nlohmann::json j = {
         {"model", "closed form"},
         {"preset", preset ? nlohmann::json(preset->name) : nlohmann::json(nullptr)},
         {"host_hashes_per_second", in.host_hashes_per_second},
-        {"host_rate_measured_here", measured},
+        {"host_rate_measured_here", m.measured},
         {"threads", in.threads},
         {"cores", in.cores},
         {"throttle", in.throttle},
@@ -330,10 +321,10 @@ int run(const CryptojackOptions& o) {
         {"expected_seconds_per_block", opt_json(r.expected_seconds_per_block)},
         {"network_share", opt_json(r.network_share)},
     };
-    if (bits) {
-      j["network_bits"] = bits_hex(*bits);
-      j["work_hex"] = work.to_hex();
-      j["note"] = why_not_bitcoin;
+    if (m.bits) {
+      j["network_bits"] = bits_hex(*m.bits);
+      j["work_hex"] = m.work.to_hex();
+      j["note"] = kWhyNotBitcoin;
     }
     if (preset) {
       j["sources"] = preset->sources;
@@ -342,9 +333,12 @@ int run(const CryptojackOptions& o) {
       j["ratio_to_reported"] = opt_json(ratio);
     }
     print_json(j);
-    return kExitOk;
-  }
+}
 
+
+void print_model_text(const ModelInputs& m, const sim::CryptojackResult& r, std::optional<double> ratio) {
+  const sim::CryptojackInputs& in = m.in;
+  const sim::CryptojackPreset* preset = m.preset;
   std::cout << "powlab cryptojack: model (closed forms on the inputs below, not a simulation; nothing connects anywhere)\n";
   if (preset) std::cout << "preset      " << preset->name << " (" << preset->date << "): " << preset->summary << '\n';
   if (in.hashes) {
@@ -354,12 +348,12 @@ int run(const CryptojackOptions& o) {
     std::cout << "fleet       " << (sessions ? count_of(in.sessions, "session") + " x " + fmt("%g", in.session_seconds) + " s"
                                              : count_of(in.hosts, "host") + " x " + fmt("%g", in.seconds) + " s")
               << " at " << format_hashrate(in.host_hashes_per_second) << (sessions ? " per session" : " per host")
-              << (measured ? " (sha256d, measured on this machine for 0.5 s on every core)" : "") << '\n'
+              << (m.measured ? " (sha256d, measured on this machine for 0.5 s on every core)" : "") << '\n'
               << "duty        " << fmt("%.3f", r.duty) << " = threads " << fmt("%g", in.threads) << "/" << fmt("%g", in.cores)
               << " x (1 - throttle " << fmt("%g", in.throttle) << ")   [throttle: Coinhive's, fraction of time idle]\n";
   }
-  if (bits) {
-    std::cout << "coin        nBits " << bits_hex(*bits) << ": work = 2^256 / (target + 1) = 0x" << work.to_hex() << '\n';
+  if (m.bits) {
+    std::cout << "coin        nBits " << bits_hex(*m.bits) << ": work = 2^256 / (target + 1) = 0x" << m.work.to_hex() << '\n';
   }
   auto line = [](const char* key, const std::string& v) { std::printf("%-27s %s\n", key, v.c_str()); };
   auto opt = [](const std::optional<double>& v, const char* format) { return v ? fmt(format, *v) : std::string("n/a"); };
@@ -383,7 +377,7 @@ int run(const CryptojackOptions& o) {
     line("expected_seconds_per_block", "n/a (a plain --hashes has no rate)");
   }
   if (r.network_share) line("network_share", fmt("%.3g", *r.network_share) + " of the network's hash rate");
-  if (bits) std::cout << "why not Bitcoin: " << why_not_bitcoin << '\n';
+  if (m.bits) std::cout << "why not Bitcoin: " << kWhyNotBitcoin << '\n';
   if (preset) {
     if (ratio) {
       std::cout << "reported    " << fmt("%.8f coins", *preset->reported_attacker_coins) << "; model / reported = "
@@ -393,6 +387,40 @@ int run(const CryptojackOptions& o) {
     for (const auto& s : preset->sources) std::cout << "  " << s << '\n';
     std::cout << "assumptions:\n";
     for (const auto& s : preset->assumptions) std::cout << "  " << s << '\n';
+  }
+}
+
+int run(const CryptojackOptions& o) {
+  std::optional<double> throttle;
+  if (o.values.count("--coinhive-throttle")) {
+    throttle = number("--coinhive-throttle", o.values.at("--coinhive-throttle"));
+    if (*throttle >= 1) throw UsageError("--coinhive-throttle must be in [0, 1) (got " + o.values.at("--coinhive-throttle") + ")");
+  }
+  if (!o.cpu_distribution.empty()) return run_detection(o, throttle);
+  if (o.throttle_sweep) throw UsageError("--throttle-sweep needs --cpu-distribution FILE --threshold PCT");
+  if (o.values.count("--threshold")) throw UsageError("--threshold needs --cpu-distribution FILE");
+
+  const sim::CryptojackPreset* preset = o.preset.empty() ? nullptr : &sim::find_cryptojack_preset(o.preset);
+  if (o.explain) {
+    if (!preset) throw UsageError("--explain needs --preset NAME");
+    explain(*preset, o.json);
+    return kExitOk;
+  }
+  const ModelInputs m = read_inputs(o, throttle, preset);
+  sim::CryptojackResult r;
+  try {
+    r = sim::cryptojack_model(m.in);
+  } catch (const ParseError& e) {
+    throw UsageError(e.what());
+  }
+  std::optional<double> ratio;
+  if (preset && preset->reported_attacker_coins && *preset->reported_attacker_coins > 0) {
+    ratio = r.attacker_coins / *preset->reported_attacker_coins;
+  }
+  if (o.json) {
+    print_model_json(m, r, ratio);
+  } else {
+    print_model_text(m, r, ratio);
   }
   return kExitOk;
 }

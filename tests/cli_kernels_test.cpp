@@ -164,7 +164,9 @@ TEST(CliBench, JsonHasRatesCeilingsAndTheIndependentKnownAnswer) {
     EXPECT_TRUE(x["binding_instruction"].is_string()) << x.dump();
     const double fraction = x["fraction_of_ceiling"].get<double>();
     EXPECT_GT(fraction, 0) << x.dump();
+#ifndef POWLAB_SANITIZED  // see EveryTunedKernelHasACeiling: the bound holds only as shipped
     EXPECT_LE(fraction, 1.05) << x.dump();
+#endif
     EXPECT_NEAR(fraction, (x["clock"] == "cpu" ? x["hashes_per_second_cpu"] : x["hashes_per_second"]).get<double>() /
                               x["ceiling_hashes_per_second"].get<double>(), 1e-9);
   }
@@ -189,7 +191,12 @@ TEST(CliBench, EveryTunedKernelHasACeiling) {
     const auto& x = j["results"][0];
     EXPECT_GT(x["ceiling_hashes_per_second"].get<double>(), 0) << k.name;
     EXPECT_GT(x["fraction_of_ceiling"].get<double>(), 0) << k.name;
+#ifndef POWLAB_SANITIZED
+    // The bound holds only where the micro-benchmark and the kernel are built as shipped: the
+    // sanitizer build compiles both at -O1 with instrumentation, and its vector ALU loop then
+    // runs several times slower than the kernel's (CI saw 4.2 for avx512 there).
     EXPECT_LE(x["fraction_of_ceiling"].get<double>(), 1.05) << k.name;
+#endif
     EXPECT_EQ(j["checksums"][0]["checksum"], kPythonKatChecksum) << k.name;
   }
   const auto t = run_powlab({"bench", "--threads", "1", "--seconds", "0.05", "--repeats", "1"});
