@@ -65,6 +65,7 @@ int run(const ScanOptions& o) {
   req.kernel = o.kernel;
   req.threads = o.threads;
   req.cancel = &g_interrupted;
+  req.max_found = std::max(kJsonMaxFound, kTextMaxFound);  // what either output shows; the rest is counted
   if (isatty(STDERR_FILENO)) {
     req.progress = [count](std::uint64_t hashes, double secs) {
       std::fprintf(stderr, "\rscanned %llu / %llu (%.1f%%), %s   ", static_cast<unsigned long long>(hashes),
@@ -83,9 +84,9 @@ int run(const ScanOptions& o) {
   std::signal(SIGINT, previous);
   if (req.progress) std::fprintf(stderr, "\r%60s\r", "");
 
-  const std::size_t found = r.found.size();
+  const std::uint64_t found = r.found_count;
   if (o.json) {
-    const std::size_t shown = std::min(found, kJsonMaxFound);
+    const std::size_t shown = std::min(r.found.size(), kJsonMaxFound);
     print_json({{"found", std::vector<std::uint32_t>(r.found.begin(), r.found.begin() + static_cast<std::ptrdiff_t>(shown))},
                 {"found_count", found}, {"found_truncated", shown < found}, {"hashes", r.hashes},
                 {"seconds", r.seconds}, {"hashes_per_second", r.hashes_per_second}, {"kernel", r.kernel},
@@ -101,7 +102,7 @@ int run(const ScanOptions& o) {
     std::cout << "scanned  " << count_noun(r.hashes, "nonce") << line << "found    ";
     if (found == 0) std::cout << "none";
     if (found > kTextMaxFound) std::cout << count_noun(found, "nonce") << "; the first " << kTextMaxFound << ":";
-    for (std::size_t i = 0; i < std::min(found, kTextMaxFound); ++i) {
+    for (std::size_t i = 0; i < std::min(r.found.size(), kTextMaxFound); ++i) {
       std::cout << (i || found > kTextMaxFound ? " " : "") << r.found[i];
     }
     std::cout << '\n';

@@ -52,4 +52,11 @@ if [ "$mode" = demo ]; then
 fi
 echo "== running the test suite"
 cd "$build"
-exec ctest --output-on-failure -j "$jobs"
+log=$(mktemp)
+status=0
+ctest --output-on-failure -j "$jobs" 2>&1 | tee "$log" || status=$?  # pipefail: ctest's own status
+# CTest lists skipped and disabled tests after its summary line; repeat the summary so that it
+# is the last thing printed (CI reads the last line).
+grep -E "tests passed|tests failed" "$log" | tail -1
+rm -f "$log"
+exit "$status"

@@ -182,5 +182,26 @@ TEST(Search, EmptyRangeIsExhaustedAtOnce) {
   EXPECT_TRUE(r.found.empty());
 }
 
+// A target every hash meets: the search keeps the smallest max_found winners and counts every
+// one, whatever order the threads finish their chunks in (scan --zeros 0 over 2^32 nonces
+// would otherwise hold 16 GiB of nonces).
+TEST(Search, MaxFoundKeepsTheSmallestAndCountsAll) {
+  SearchRequest req = easy_request(1000, 1000 + kRange);
+  req.target = U256::from_hex("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+  req.max_found = 25;
+  for (const unsigned threads : {1u, 2u, 7u}) {
+    req.threads = threads;
+    const SearchResult r = search_nonces(req);
+    ASSERT_TRUE(r.exhausted);
+    EXPECT_EQ(r.found_count, kRange) << threads;
+    ASSERT_EQ(r.found.size(), 25u) << threads;
+    for (std::uint32_t i = 0; i < 25; ++i) EXPECT_EQ(r.found[i], 1000 + i) << threads;
+  }
+  req.max_found = 0;  // all kept, as before
+  const SearchResult all = search_nonces(req);
+  EXPECT_EQ(all.found.size(), kRange);
+  EXPECT_EQ(all.found_count, kRange);
+}
+
 }  // namespace
 }  // namespace powlab

@@ -41,6 +41,7 @@ struct Shared {
   std::atomic<std::uint64_t> hashes{0};   // nonces scanned
   std::mutex found_mu;
   std::vector<std::uint32_t> found;
+  std::uint64_t found_count = 0;  // under found_mu
   std::mutex progress_mu;
   double next_progress;
 
@@ -71,6 +72,13 @@ struct Shared {
       {
         std::lock_guard lock(found_mu);
         found.insert(found.end(), local.begin(), local.end());
+        found_count += local.size();
+        // Chunks finish out of order, so keep the smallest max_found seen so far: trimming at
+        // twice the cap keeps the work amortised and the memory bounded.
+        if (req.max_found > 0 && found.size() > 2 * req.max_found) {
+          std::nth_element(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(req.max_found), found.end());
+          found.resize(req.max_found);
+        }
       }
       if (req.stop_at_first) stop.store(true, std::memory_order_relaxed);
     }
@@ -146,6 +154,8 @@ SearchResult search_nonces(const SearchRequest& req) {
   SearchResult r;
   r.found = std::move(sh.found);
   std::sort(r.found.begin(), r.found.end());
+  if (req.max_found > 0 && r.found.size() > req.max_found) r.found.resize(req.max_found);
+  r.found_count = sh.found_count;
   r.hashes = sh.hashes.load();
   r.seconds = sh.elapsed();
   r.exhausted = r.hashes == req.nonce_end - req.nonce_begin;

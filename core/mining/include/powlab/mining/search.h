@@ -23,6 +23,9 @@ struct SearchRequest {
   bool serial = false;              // run on the calling thread only, no TBB
   double max_seconds = 0;           // time budget, 0 = none
   std::uint64_t max_hashes = 0;     // hash budget, 0 = none
+  // Keep only the smallest this many winners (0 = keep all); found_count still counts every
+  // one. A target every hash meets over 2^32 nonces would otherwise hold 16 GiB of nonces.
+  std::size_t max_found = 0;
   const std::atomic<bool>* cancel = nullptr;  // set by a signal handler or another thread
   std::string kernel;               // "" = the selected kernel
   // Called now and then (about every progress_seconds) from a worker with hashes and seconds
@@ -32,7 +35,8 @@ struct SearchRequest {
 };
 
 struct SearchResult {
-  std::vector<std::uint32_t> found;  // every winner scanned, sorted
+  std::vector<std::uint32_t> found;  // the winners scanned, sorted (the smallest max_found of them)
+  std::uint64_t found_count = 0;     // every winner scanned
   std::uint64_t hashes = 0;          // nonces actually scanned
   double seconds = 0;
   bool exhausted = false;            // the whole range was scanned
