@@ -35,27 +35,6 @@ void on_stop_signal(int sig) {
   g_stop.store(true);
 }
 
-// SIGINT / SIGTERM stop the miner between hashes; the current block is dropped and the
-// file keeps only whole blocks. Restored on scope exit.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
 struct MineOptions {
   std::string chain;
   std::string network = "lab";
@@ -411,7 +390,9 @@ int run(const MineOptions& o) {
   MineSession& s = *session;
   ChainState& chain = *s.chain;
 
-  StopSignals signals;
+  // SIGINT / SIGTERM stop the miner between hashes; the current block is dropped and the
+  // file keeps only whole blocks.
+  StopSignals signals(on_stop_signal);
   g_stop = false;
   g_signal = 0;
   const auto t0 = std::chrono::steady_clock::now();

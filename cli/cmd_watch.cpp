@@ -49,28 +49,6 @@ std::atomic<bool> g_stop{false};
 
 void on_stop_signal(int) { g_stop.store(true); }
 
-// SIGINT / SIGTERM end the watch with its summary; restored on scope exit.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
 struct WatchOptions {
   // Half a core: the figure of issue 12's lesson, and the alarm `cryptojack --threshold` models
   // on the MineSweeper data.
@@ -148,7 +126,7 @@ class Watch {
   }
 
   int run() {
-    StopSignals signals;
+    StopSignals signals(on_stop_signal);  // SIGINT / SIGTERM end the watch with its summary
     g_stop = false;
     t0_ = Clock::now();
     if (!o_.json) print_header();

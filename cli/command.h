@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <signal.h>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -85,6 +86,20 @@ CLI::Option* add_integer_option(CLI::App* app, const std::string& name, Out& out
           description)
       ->type_name("INT");  // parsed from a string, CLI11 would show TEXT
 }
+
+// SIGINT and SIGTERM call `handler` while this lives (a command that stops cleanly: mine drops
+// its unfinished block, watch prints its summary); the previous handlers return on scope exit.
+class StopSignals {
+ public:
+  explicit StopSignals(void (*handler)(int));
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
 
 void print_json(const nlohmann::json& j);
 // Every JSON document that carries an amount says its unit at the top level (docs/VOCABULARY.md).
