@@ -108,26 +108,29 @@ Row double_spend_row(const DoubleSpendOptions& o, double q, std::int64_t z) {
   return r;
 }
 
-nlohmann::json row_json(const Row& r, const DoubleSpendOptions& o) {
-  const sim::AttackResult& a = r.result;
-  const double p = static_cast<double>(a.successes) / static_cast<double>(a.trials);
+// The keys every attack's JSON shares: what the trials on the ledger gave, and the cut-off.
+nlohmann::json simulated_json(const sim::AttackResult& a, std::uint64_t seed) {
   const sim::Interval ci = sim::wilson_ci95(a.successes, a.trials);
-  nlohmann::json j = {{"q", r.q},
-                      {"z", r.z},
-                      {"premine", o.premine},
-                      {"trials", a.trials},
-                      {"seed", o.seed},
-                      {"successes", a.successes},
-                      {"probability", p},
-                      {"ci95", {ci.low, ci.high}},
-                      {"ci_method", "wilson"},
-                      {"exact", r.exact},
-                      {"nakamoto", r.nakamoto},
-                      {"reorgs", a.reorgs},
-                      {"proof", "simulated"},
-                      {"cutoff_deficit", a.cutoff.deficit},
-                      {"cutoff_bias_bound", a.cutoff.bias_bound},
-                      {"trials_cut_off", a.cut_off}};
+  return {{"trials", a.trials},
+          {"seed", seed},
+          {"successes", a.successes},
+          {"probability", static_cast<double>(a.successes) / static_cast<double>(a.trials)},
+          {"ci95", {ci.low, ci.high}},
+          {"ci_method", "wilson"},
+          {"reorgs", a.reorgs},
+          {"proof", "simulated"},
+          {"cutoff_deficit", a.cutoff.deficit},
+          {"cutoff_bias_bound", a.cutoff.bias_bound},
+          {"trials_cut_off", a.cut_off}};
+}
+
+nlohmann::json row_json(const Row& r, const DoubleSpendOptions& o) {
+  nlohmann::json j = simulated_json(r.result, o.seed);
+  j["q"] = r.q;
+  j["z"] = r.z;
+  j["premine"] = o.premine;
+  j["exact"] = r.exact;
+  j["nakamoto"] = r.nakamoto;
   if (r.q >= 0.5) j["exact_note"] = kWhyCertain;
   return j;
 }
@@ -282,22 +285,12 @@ int run_majority(const MajorityOptions& o) {
     mean = static_cast<double>(a.blocks_in_successes) / static_cast<double>(a.successes);
   }
   if (o.json) {
-    nlohmann::json j = {{"alpha", alpha},
-                        {"depth", o.depth},
-                        {"trials", a.trials},
-                        {"seed", o.seed},
-                        {"successes", a.successes},
-                        {"probability", p},
-                        {"ci95", {ci.low, ci.high}},
-                        {"ci_method", "wilson"},
-                        {"analytic", analytic},
-                        {"mean_blocks", nullable(mean)},
-                        {"mean_blocks_analytic", nullable(mean_analytic)},
-                        {"reorgs", a.reorgs},
-                        {"proof", "simulated"},
-                        {"cutoff_deficit", a.cutoff.deficit},
-                        {"cutoff_bias_bound", a.cutoff.bias_bound},
-                        {"trials_cut_off", a.cut_off}};
+    nlohmann::json j = simulated_json(a, o.seed);
+    j["alpha"] = alpha;
+    j["depth"] = o.depth;
+    j["analytic"] = analytic;
+    j["mean_blocks"] = nullable(mean);
+    j["mean_blocks_analytic"] = nullable(mean_analytic);
     print_json(j);
     return kExitOk;
   }
