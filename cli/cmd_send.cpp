@@ -157,9 +157,9 @@ int run(const SendOptions& o) {
     if (in > need) std::cout << ", change " << format_coins(in - need) << " back to " << o.from;
     std::cout << ")\n";
     if (branch) {
-      std::cout << "checked against the branch ending at height " << branch->height() << " ("
+      std::cout << "checked against the coins of the branch ending at height " << branch->height() << " ("
                 << hash_to_display(branch->tip_hash()) << "); `powlab mine --chain " << o.chain << " --parent "
-                << hash_to_display(branch->tip_hash()) << "` includes it there\n";
+                << *o.parent << "` includes it there\n";
     } else {
       std::cout << count_noun(file.mempool.size(), "transaction") << " queued; the next `powlab mine --chain " << o.chain
                 << "` includes " << (file.mempool.size() == 1 ? "it" : "them") << "\n";
