@@ -73,6 +73,74 @@ std::vector<std::pair<std::string, Amount>> sorted_balances(const ChainState& ch
   return v;
 }
 
+// ---- reorgs (a double spend by hand: mine --parent, send --parent) ----
+std::string outpoint_text(const OutPoint& o) { return hash_to_display(o.txid) + ":" + std::to_string(o.index); }
+
+// A transfer of the reorg's blocks by txid: "alice -> bob 10.00000000 coins, alice 39.99 coins".
+std::string payees(const ReorgRecord& r, const Hash256& txid) {
+  for (const auto* side : {&r.disconnected, &r.connected}) {
+    for (const BlockPtr& b : *side) {
+      for (std::size_t k = 0; k < b->txs().size(); ++k) {
+        if (b->txids()[k] != txid) continue;
+        std::string s;
+        for (const TxOut& out : b->txs()[k].outputs) s += (s.empty() ? "-> " : ", ") + out.owner + " " + format_coins(out.amount);
+        return s;
+      }
+    }
+  }
+  return "";
+}
+
+nlohmann::json reorgs_json(const LoadReport& report) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const ReorgRecord& r : report.reorgs) {
+    const auto blocks = [&r](const std::vector<BlockPtr>& v) {
+      nlohmann::json a = nlohmann::json::array();
+      for (std::size_t k = 0; k < v.size(); ++k) {
+        a.push_back({{"height", r.fork_height + 1 + static_cast<std::int64_t>(k)},
+                     {"hash", hash_to_display(v[k]->hash())},
+                     {"miner", miner_of(*v[k])}});
+      }
+      return a;
+    };
+    nlohmann::json conflicts = nlohmann::json::array();
+    for (const Conflict& c : r.conflicts) {
+      conflicts.push_back({{"outpoint", outpoint_text(c.outpoint)},
+                           {"disconnected_txid", hash_to_display(c.disconnected_txid)},
+                           {"connected_txid", hash_to_display(c.connected_txid)}});
+    }
+    all.push_back({{"index", r.index},
+                   {"fork_height", r.fork_height},
+                   {"depth", r.depth()},
+                   {"disconnected", blocks(r.disconnected)},
+                   {"connected", blocks(r.connected)},
+                   {"conflicts", conflicts}});
+  }
+  return all;
+}
+
+void print_reorgs(const LoadReport& report) {
+  for (const ReorgRecord& r : report.reorgs) {
+    std::cout << "reorg at file block " << r.index << ": depth " << r.depth() << ", fork at height " << r.fork_height
+              << "; " << count_noun(r.depth(), "block") << " left the best chain, " << r.connected.size() << " joined\n";
+    for (std::size_t k = 0; k < r.disconnected.size(); ++k) {
+      std::cout << "  left    " << r.fork_height + 1 + static_cast<std::int64_t>(k) << "  "
+                << hash_to_display(r.disconnected[k]->hash()) << "  miner " << miner_of(*r.disconnected[k]) << '\n';
+    }
+    for (std::size_t k = 0; k < r.connected.size(); ++k) {
+      std::cout << "  joined  " << r.fork_height + 1 + static_cast<std::int64_t>(k) << "  "
+                << hash_to_display(r.connected[k]->hash()) << "  miner " << miner_of(*r.connected[k]) << '\n';
+    }
+    for (const Conflict& c : r.conflicts) {
+      std::cout << "  double spend of output " << outpoint_text(c.outpoint) << ":\n"
+                << "    tx " << hash_to_display(c.disconnected_txid) << "  " << payees(r, c.disconnected_txid)
+                << "  (left the best chain)\n"
+                << "    tx " << hash_to_display(c.connected_txid) << "  " << payees(r, c.connected_txid)
+                << "  (on the best chain instead)\n";
+    }
+  }
+}
+
 // ---- verify ----
 int run_verify(const ChainCliOptions& o) {
   const ChainFile file = read_chain_file(o.file);
@@ -154,6 +222,7 @@ int run_show(const ChainCliOptions& o) {
                         {"stale", stale},
                         {"balances", bal},
                         {"mempool", queued},
+                        {"reorgs", reorgs_json(r)},
                         {"amount_unit", kAmountUnit},
                         {"valid", r.valid()}};
     if (!r.valid()) j["failure"] = failure_json(r.failures.front());
@@ -175,12 +244,13 @@ int run_show(const ChainCliOptions& o) {
       std::cout << "stale " << c.info(b->hash())->height << "  " << hash_to_display(b->hash()) << "  miner "
                 << miner_of(*b) << " (side branch)\n";
     }
+    print_reorgs(r);
     std::cout << "tip        height " << c.height() << "  " << (c.empty() ? "(none)" : hash_to_display(c.tip_hash()))
               << "\nchainwork  " << c.tip_work().to_hex() << " (~" << format_big(c.tip_work().to_double())
               << " hashes)\nbalances\n";
     for (const auto& [who, a] : sorted_balances(c)) std::cout << "  " << who << "  " << format_coins(a) << '\n';
     if (!file.mempool.empty()) {
-      std::cout << "queued (mined by the next block)\n";
+      std::cout << "queued (mined by the next block on a branch where it is valid)\n";
       for (const Transaction& tx : file.mempool) std::cout << tx_text(tx, tx.txid()) << '\n';
     }
     if (!r.valid()) std::cout << "INVALID from " << describe(r.failures.front()) << '\n';
@@ -303,7 +373,8 @@ void add_chain(CLI::App& app, Registry& registry) {
   CLI::App* chain = app.add_subcommand("chain", "inspect, verify and tamper with a chain file");
   chain->require_subcommand(1);
 
-  CLI::App* show = chain->add_subcommand("show", "list blocks, transactions, the tip, work and balances");
+  CLI::App* show = chain->add_subcommand(
+      "show", "list blocks, transactions, the tip, work and balances, and every reorg with the double spends it undid");
   CLI::App* verify = chain->add_subcommand("verify", "re-validate every block: exit 0 if valid, else 1 with the height and reason");
   CLI::App* balances = chain->add_subcommand("balances", "balances and rewards of every owner on the best chain");
   CLI::App* tamper = chain->add_subcommand(

@@ -19,6 +19,7 @@
 #include "powlab/mining/miner.h"
 #include "powlab/mining/search.h"
 #include "powlab/consensus/network.h"
+#include "powlab/ledger/branch.h"
 #include "powlab/ledger/store.h"
 #include "powlab/consensus/target.h"
 #include "powlab/util/proc_stat.h"
@@ -48,6 +49,8 @@ struct MineOptions {
   std::optional<double> max_seconds;
   bool version_rolling = false;
   bool json = false;
+  // Mine on the branch that ends at this block (a height or a hash), not on the best tip.
+  std::optional<std::string> parent;
   // lab network, when creating a chain (the names `race` uses)
   std::optional<std::int64_t> interval;
   std::optional<std::int64_t> retarget;
@@ -130,13 +133,18 @@ void check_options(const MineOptions& o) {
   if (o.network != "lab" && o.network != "mainnet") {
     throw UsageError("unknown network '" + o.network + "' (known: mainnet, lab)");
   }
+  if (o.parent && o.chain.empty()) throw UsageError("--parent needs --chain FILE: a branch of which chain?");
 }
 
 // The chain being mined and the version of FILE on disk this process last read or wrote.
+// With --parent, `branch` is the chain that ends at the parent block, the one the miner builds
+// on; every block found enters both, and `chain`'s most-work rule decides whether it reorgs.
 struct MineSession {
   ChainFile file;
   FileStamp disk;
   std::unique_ptr<ChainState> chain;
+  std::unique_ptr<ChainState> branch;
+  ChainState& base() const { return branch ? *branch : *chain; }
 };
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
@@ -147,6 +155,7 @@ std::optional<MineSession> open_chain(const MineOptions& o) {
   MineSession s;
   const bool exists = !o.chain.empty() && std::filesystem::exists(o.chain);
   if (!exists) {
+    if (o.parent) throw UsageError("--parent: " + o.chain + " does not exist; there is no block to mine on yet");
     if (!o.chain.empty()) {
       const auto parent = std::filesystem::path(o.chain).parent_path();
       if (!parent.empty() && !std::filesystem::is_directory(parent)) {
@@ -171,9 +180,20 @@ std::optional<MineSession> open_chain(const MineOptions& o) {
     return std::nullopt;
   }
   s.chain = std::move(report.chain);
+  if (o.parent) {
+    std::string why;
+    const auto parent = find_block(*s.chain, *o.parent, &why);
+    if (!parent) throw UsageError("--parent: " + why + " (" + o.chain + ")");
+    s.branch = branch_state(s.file.blocks, *parent, s.file.params, co, &why);
+    if (!s.branch) {
+      std::cerr << "powlab mine: error: --parent: the branch ending at " << hash_to_display(*parent)
+                << " is invalid at " << why << '\n';
+      return std::nullopt;
+    }
+  }
   if (o.bits || o.zeros) {
     const std::uint32_t want = o.bits ? parse_bits(*o.bits) : bits_for_leading_zeros(*o.zeros);
-    const std::uint32_t next = s.chain->next_template(unix_now()).bits;
+    const std::uint32_t next = s.base().next_template(unix_now()).bits;
     if (want != next) {
       throw UsageError("the chain's next block must carry nBits " + bits_hex(next) +
                        " (its retarget rule); --bits/--zeros set the difficulty only when creating a chain (got " +
@@ -183,27 +203,32 @@ std::optional<MineSession> open_chain(const MineOptions& o) {
   return s;
 }
 
-void print_banner(const MineOptions& o, const ChainState& chain) {
+void print_banner(const MineOptions& o, const MineSession& s) {
+  const ChainState& chain = s.base();
   const BlockTemplate t = chain.next_template(unix_now());
   std::cout << "mining " << count_noun(static_cast<std::uint64_t>(o.blocks), "block") << " on " << chain.params().name
-            << (o.chain.empty() ? " (in memory)" : " into " + o.chain) << ", next height " << t.height << ", nBits "
+            << (o.chain.empty() ? " (in memory)" : " into " + o.chain);
+  if (s.branch) {
+    std::cout << " on the branch ending at " << hash_to_display(chain.tip_hash()) << " (height " << chain.height()
+              << (s.chain->on_best_chain(chain.tip_hash()) ? ", on the best chain" : ", a side branch") << ")";
+  }
+  std::cout << ", next height " << t.height << ", nBits "
             << bits_hex(t.bits) << " (~" << format_big(block_work(t.bits).to_double()) << " hashes per block)";
   if (o.throttle < 1) std::cout << ", throttle " << o.throttle;
   std::cout << std::endl;  // flushed: a watcher sees mining has begun
 }
 
-// Queued transactions still valid on the tip, in order (a reorg-free chain keeps them all).
+// Queued transactions valid on the branch being mined, in order. The others stay queued (a
+// transfer queued with `send --parent` for another branch conflicts with this one) and are
+// named once per block, on stderr.
 std::vector<Transaction> valid_queue(const MineSession& s) {
-  std::vector<Transaction> txs;
-  for (const Transaction& tx : s.file.mempool) {
-    if (auto err = s.chain->check_tx_after(tx, txs)) {
-      std::cerr << "powlab mine: warning: dropping queued transaction " << hash_to_display(tx.txid()) << ": "
-                << to_string(err->reason) << ": " << err->detail << '\n';
-      continue;
-    }
-    txs.push_back(tx);
+  QueueChoice c = choose_queued(s.base(), s.file.mempool);
+  for (const auto& left : c.left_out) {
+    std::cerr << "powlab mine: warning: queued transaction " << hash_to_display(left.txid)
+              << " is not valid on this branch and stays queued: " << to_string(left.error.reason) << ": "
+              << left.error.detail << '\n';
   }
-  return txs;
+  return std::move(c.taken);
 }
 
 // `cpu_view` is the throttle's figure as `powlab watch` computes it (percent of one core over
@@ -221,7 +246,7 @@ MineRequest make_request(const MineOptions& o, const MineSession& s, double rema
   req.cancel = &g_stop;
   req.first_extranonce = 0;
   if (isatty(STDERR_FILENO) == 1) {
-    const ChainState* chain = s.chain.get();
+    const ChainState* chain = &s.base();
     const double throttle = o.throttle;
     req.progress = [chain, throttle, cpu_view, t0](const MineProgress& p) {
       const double expected_s = p.hashes_per_second > 0 ? p.expected_hashes / p.hashes_per_second : INFINITY;
@@ -286,8 +311,12 @@ nlohmann::json cpu_fraction_json(double fraction, double seconds, double throttl
   return seconds >= throttle_min_seconds(throttle) ? nlohmann::json(fraction) : nlohmann::json(nullptr);
 }
 
-void report_block(const MineOptions& o, const ChainState& chain, const MineResult& m) {
+// `accepted` is what the file's chain made of the block: with --parent it may stay on a side
+// branch, or give its branch the most work and reorg the best chain.
+void report_block(const MineOptions& o, const MineSession& s, const MineResult& m, const AcceptResult& accepted) {
+  const ChainState& chain = s.base();
   const Block& b = *m.block;
+  const bool best = s.chain->on_best_chain(b.hash());
   const double hps = m.seconds > 0 ? static_cast<double>(m.hashes) / m.seconds : 0;
   const std::size_t transfers = b.txs().size() - 1;
   if (o.json) {
@@ -308,6 +337,12 @@ void report_block(const MineOptions& o, const ChainState& chain, const MineResul
                         {"txs", b.txs().size()},
                         {"miner", o.miner}};
     if (o.throttle < 1) j["cpu_fraction"] = cpu_fraction_json(m.cpu_fraction, m.seconds, o.throttle);
+    if (o.parent) {
+      j["parent"] = hash_to_display(b.header().prev_hash);
+      j["best_chain"] = best;
+      j["reorg_depth"] = accepted.disconnected;
+      if (accepted.reorg()) j["fork_height"] = accepted.fork_height;
+    }
     std::cout << j.dump() << std::endl;
     return;
   }
@@ -316,7 +351,16 @@ void report_block(const MineOptions& o, const ChainState& chain, const MineResul
             << seconds_text(m.seconds) << " (" << format_hashrate(hps) << ")  reward " << format_coins(m.reward)
             << " to " << o.miner;
   if (transfers > 0) std::cout << " (" << count_noun(transfers, "transfer") << ")";
-  std::cout << std::endl;
+  std::cout << '\n';
+  if (accepted.reorg()) {
+    std::cout << "  reorg: this branch now has the most work; " << count_noun(accepted.disconnected, "block")
+              << " left the best chain (depth " << accepted.disconnected << ", fork at height " << accepted.fork_height
+              << "); `powlab chain show " << o.chain << "` names them\n";
+  } else if (!best) {
+    std::cout << "  side branch: not more work than the best chain (height " << s.chain->height()
+              << "); extend it with --parent " << hash_to_display(b.hash()) << '\n';
+  }
+  std::cout << std::flush;
 }
 
 struct MineTotals {
@@ -329,7 +373,8 @@ struct MineTotals {
   double cpu_fraction = 0;
 };
 
-void report_summary(const MineOptions& o, const ChainState& chain, const MineTotals& t) {
+void report_summary(const MineOptions& o, const MineSession& s, const MineTotals& t) {
+  const ChainState& chain = *s.chain;
   const double hps = t.seconds > 0 ? static_cast<double>(t.hashes) / t.seconds : 0;
   const bool measurable = t.seconds >= throttle_min_seconds(o.throttle);
   if (o.json) {
@@ -351,6 +396,11 @@ void report_summary(const MineOptions& o, const ChainState& chain, const MineTot
       j["cpu_fraction"] = cpu_fraction_json(t.cpu_fraction, t.seconds, o.throttle);
       if (!measurable) j["cpu_fraction_min_seconds"] = throttle_min_seconds(o.throttle);
     }
+    if (s.branch) {
+      j["branch_height"] = s.branch->height();
+      j["branch_tip_hash"] = hash_to_display(s.branch->tip_hash());
+      j["best_chain"] = chain.on_best_chain(s.branch->tip_hash());
+    }
     std::cout << j.dump() << std::endl;
     return;
   }
@@ -361,6 +411,10 @@ void report_summary(const MineOptions& o, const ChainState& chain, const MineTot
             << (t.kernel.empty() ? "" : ", kernel " + t.kernel) << "), "
             << (chain.empty() ? std::string("chain still empty") : "tip height " + std::to_string(chain.height()))
             << '\n';
+  if (s.branch) {
+    std::cout << "branch tip height " << s.branch->height() << "  " << hash_to_display(s.branch->tip_hash())
+              << (chain.on_best_chain(s.branch->tip_hash()) ? "  (the best chain)" : "  (a side branch)") << '\n';
+  }
   if (o.throttle < 1 && measurable) {
     std::cout << "throttle " << o.throttle << ": measured CPU " << t.cpu_fraction
               << " of each thread (process CPU time / wall time / threads). A cryptojacking script uses the same "
@@ -401,7 +455,7 @@ int run(const MineOptions& o) {
   CpuWindow cpu_view(kDefaultCpuWindowSeconds);
   cpu_view.add(0, cpu0);
   MineTotals t;
-  if (!o.json) print_banner(o, chain);
+  if (!o.json) print_banner(o, s);
 
   while (t.mined < o.blocks) {
     const double remaining = o.max_seconds ? *o.max_seconds - elapsed() : 0;
@@ -411,7 +465,7 @@ int run(const MineOptions& o) {
     }
     MineResult m;
     try {
-      m = mine_block(chain, make_request(o, s, remaining, &cpu_view, t0));
+      m = mine_block(s.base(), make_request(o, s, remaining, &cpu_view, t0));
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
@@ -424,8 +478,15 @@ int run(const MineOptions& o) {
       break;
     }
     chain.validation().now = unix_now();
-    const AcceptResult r = chain.accept(m.block);
-    if (r.status != AcceptStatus::new_tip) {
+    if (s.branch) s.branch->validation().now = unix_now();
+    // On a branch the block extends the branch's tip; in the file's chain it may land on a side
+    // branch (not more work than the best tip) or reorg it: the chain's fork choice decides.
+    AcceptResult on_branch;
+    on_branch.status = AcceptStatus::new_tip;
+    if (s.branch) on_branch = s.branch->accept(m.block);
+    const AcceptResult r = on_branch.status == AcceptStatus::new_tip ? chain.accept(m.block) : on_branch;
+    const bool taken = r.status == AcceptStatus::new_tip || (s.branch && r.status == AcceptStatus::side_branch);
+    if (!taken) {
       // Cannot happen for a block built on our own tip; say so loudly if it does.
       std::cerr << "powlab mine: internal error: the mined block was not accepted: " << to_string(r.reason) << ": "
                 << r.detail << '\n';
@@ -433,12 +494,12 @@ int run(const MineOptions& o) {
     }
     if (const auto code = save_block(o, s, *m.block)) return *code;
     ++t.mined;
-    report_block(o, chain, m);
+    report_block(o, s, m, r);
   }
 
   t.seconds = elapsed();
   t.cpu_fraction = t.seconds > 0 ? (process_cpu_seconds() - cpu0) / (t.seconds * std::max(1u, t.threads)) : 0;
-  report_summary(o, chain, t);
+  report_summary(o, s, t);
   if (t.stop_reason == "interrupted") return 128 + (g_signal ? static_cast<int>(g_signal) : SIGINT);
   return kExitOk;
 }
@@ -471,6 +532,10 @@ void add_mine(CLI::App& app, Registry& registry) {
                                    "lab: blocks before a coinbase may be spent (new chain; default 3, mainnet 100)");
   sub->add_option("--pow-limit", o->pow_limit, "lab: easiest nBits allowed (new chain), e.g. 0x207fffff")
       ->type_name("HEX");
+  sub->add_option("--parent", o->parent,
+                  "mine on the branch ending at this block, not on the best tip: a best-chain height or a block "
+                  "hash (side branches too); the chain's most-work rule decides whether it reorgs")
+      ->type_name("BLOCK");
   sub->add_flag("--json", o->json, "one JSON object per block, then a summary (JSON Lines)");
   registry.push_back({sub, [o] { return run(*o); }});
 }

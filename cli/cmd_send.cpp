@@ -1,4 +1,6 @@
-// powlab send: queue a transfer in a chain file; the next `powlab mine` includes it.
+// powlab send: queue a transfer in a chain file; the next `powlab mine` includes it. With
+// --parent H the transfer is checked against the coins of the branch that ends at H (a double
+// spend by hand: pay on the best chain, then spend the same coins on a branch from before).
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -6,6 +8,7 @@
 
 #include "command.h"
 #include "powlab/util/error.h"
+#include "powlab/ledger/branch.h"
 #include "powlab/ledger/store.h"
 
 namespace powlab::cli {
@@ -19,6 +22,7 @@ struct SendOptions {
   std::string amount;
   std::string fee = "0.0001";
   bool json = false;
+  std::optional<std::string> parent;  // a height or a block hash: the branch to spend on
 };
 
 Amount amount_arg(const std::string& text, const char* flag) {
@@ -46,11 +50,26 @@ int run(const SendOptions& o) {
     std::cerr << "powlab send: error: " << o.chain << " is invalid at " << describe(report.failures.front()) << '\n';
     return kExitInvalid;
   }
-  const ChainState& chain = *report.chain;
+  std::unique_ptr<ChainState> branch;
+  if (o.parent) {
+    std::string why;
+    const auto parent = find_block(*report.chain, *o.parent, &why);
+    if (!parent) throw UsageError("--parent: " + why + " (" + o.chain + ")");
+    branch = branch_state(file.blocks, *parent, file.params, co, &why);
+    if (!branch) {
+      std::cerr << "powlab send: error: --parent: the branch ending at " << hash_to_display(*parent) << " is invalid at "
+                << why << '\n';
+      return kExitInvalid;
+    }
+  }
+  const ChainState& chain = branch ? *branch : *report.chain;
 
+  // The queue as a block on this branch would take it: a transfer queued for another branch
+  // (one that conflicts with this one) neither blocks nor funds this one.
+  const std::vector<Transaction> queue = choose_queued(chain, file.mempool).taken;
   // Spendable: the sender's outputs on the tip and in the queue, minus what the queue spends.
   std::unordered_set<OutPoint, OutPointHasher> queued_spends;
-  for (const Transaction& tx : file.mempool) {
+  for (const Transaction& tx : queue) {
     for (const TxIn& in : tx.inputs) queued_spends.insert(in.prevout);
   }
   // A coinbase is spendable only in a block coinbase_maturity blocks above its own; the
@@ -67,7 +86,7 @@ int run(const SendOptions& o) {
       available.emplace_back(out, coin.out.amount);
     }
   }
-  for (const Transaction& tx : file.mempool) {
+  for (const Transaction& tx : queue) {
     const Hash256 id = tx.txid();
     for (std::uint32_t k = 0; k < tx.outputs.size(); ++k) {
       const OutPoint out{id, k};
@@ -102,7 +121,7 @@ int run(const SendOptions& o) {
   tx.outputs.push_back(TxOut{amount, o.to});
   if (in > need) tx.outputs.push_back(TxOut{in - need, o.from});  // change
   Amount checked_fee = 0;
-  if (auto err = chain.check_tx_after(tx, file.mempool, &checked_fee)) {
+  if (auto err = chain.check_tx_after(tx, queue, &checked_fee)) {
     std::cerr << "powlab send: error: the transaction is invalid: " << to_string(err->reason) << ": " << err->detail << '\n';
     return kExitInvalid;
   }
@@ -121,7 +140,7 @@ int run(const SendOptions& o) {
 
   const Hash256 id = tx.txid();
   if (o.json) {
-    print_json({{"txid", hash_to_display(id)},
+    nlohmann::json j = {{"txid", hash_to_display(id)},
                 {"from", o.from},
                 {"to", o.to},
                 {"amount", amount},
@@ -129,14 +148,22 @@ int run(const SendOptions& o) {
                 {"inputs", tx.inputs.size()},
                 {"change", in - need},
                 {"amount_unit", kAmountUnit},
-                {"queued", file.mempool.size()}});
+                {"queued", file.mempool.size()}};
+    if (branch) j["parent"] = hash_to_display(branch->tip_hash());
+    print_json(j);
   } else {
     std::cout << "queued " << hash_to_display(id) << ": " << o.from << " -> " << o.to << " " << format_coins(amount)
               << " (fee " << format_coins(checked_fee) << ", " << count_noun(tx.inputs.size(), "input");
     if (in > need) std::cout << ", change " << format_coins(in - need) << " back to " << o.from;
-    std::cout << ")\n"
-              << count_noun(file.mempool.size(), "transaction") << " queued; the next `powlab mine --chain " << o.chain
-              << "` includes " << (file.mempool.size() == 1 ? "it" : "them") << "\n";
+    std::cout << ")\n";
+    if (branch) {
+      std::cout << "checked against the coins of the branch ending at height " << branch->height() << " ("
+                << hash_to_display(branch->tip_hash()) << "); `powlab mine --chain " << o.chain << " --parent "
+                << *o.parent << "` includes it there\n";
+    } else {
+      std::cout << count_noun(file.mempool.size(), "transaction") << " queued; the next `powlab mine --chain " << o.chain
+                << "` includes " << (file.mempool.size() == 1 ? "it" : "them") << "\n";
+    }
   }
   return kExitOk;
 }
@@ -152,6 +179,10 @@ void add_send(CLI::App& app, Registry& registry) {
   sub->add_option("--to", o->to, "payee (an owner name)")->required();
   sub->add_option("--amount", o->amount, "coins, e.g. 12.5 (up to 8 decimals)")->required()->type_name("NUM");
   sub->add_option("--fee", o->fee, "fee in coins for the miner (default 0.0001)")->type_name("NUM");
+  sub->add_option("--parent", o->parent,
+                  "spend the coins of the branch ending at this block, not the best tip's: a best-chain height or a "
+                  "block hash (side branches too); mine it with `mine --parent`")
+      ->type_name("BLOCK");
   sub->add_flag("--json", o->json, "print a JSON object (amounts are integers in units of 1e-8 coin)");
   registry.push_back({sub, [o] { return run(*o); }});
 }

@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
       {11, {"lab.chain", "--json"}},
       {12, {"chain", "verify", "lab.chain"}},
       {12, {"--version"}},
+      // issue 11, a double spend by hand: the branch to build on, by height and by hash
+      {4, {"--chain", "lab.chain", "--parent", "0", "--miner", "mallory"}},
+      {5, {"--chain", "lab.chain", "--parent", std::string(64, 'a'), "--from", "alice", "--to", "mallory", "--amount", "1"}},
   };
   for (std::size_t i = 0; i < cmds.size(); ++i) {
     std::string seed(1, static_cast<char>(cmds[i].first));

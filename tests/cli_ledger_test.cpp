@@ -456,5 +456,141 @@ TEST_F(CliLedger, VerifyReportsAPrematureCoinbaseSpendWithCoresCode) {
   EXPECT_NE((r.out + r.err).find("height 1"), std::string::npos) << r.out << r.err;
 }
 
+// ---- a double spend by hand (issue 11): send --parent, mine --parent, the reorg in chain show ----
+
+// The trainer's story, exactly: alice pays bob, z = 2 blocks confirm it; from the block before
+// the payment alice queues a conflicting spend to mallory and mines a branch, block by block
+// (the second mine names the branch's tip by hash); when the branch has more work the file
+// reorgs; balances lose bob's payment, and chain show names the reorg and both spends.
+TEST_F(CliLedger, DoubleSpendByHandReorgsTheFileAndNamesBothSpends) {
+  mine(1, "alice");  // height 0: alice's 50 coins (maturity 0)
+  const json genesis = json::parse(run_powlab({"chain", "show", chain, "--json"}).out)["blocks"][0];
+  const std::string coin = genesis["txs"][0]["txid"].get<std::string>() + ":0";
+  auto pay = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "bob", "--amount", "10", "--json"});
+  ASSERT_EQ(pay.exit_code, 0) << pay.err;
+  const std::string bob_tx = json::parse(pay.out)["txid"];
+  mine(2, "honest");  // the payment's block (height 1) and one more: z = 2
+  const json honest = json::parse(run_powlab({"chain", "show", chain, "--json"}).out);
+  ASSERT_EQ(honest["height"], 2);
+  ASSERT_EQ(honest["blocks"][1]["txs"][1]["txid"], bob_tx);
+
+  // On the tip, alice's coin is spent: a plain send of 45 fails; on the branch from height 0
+  // (the block before the payment) the same coin is unspent.
+  auto tip_try = run_powlab({"send", "--chain", chain, "--from", "alice", "--to", "mallory", "--amount", "45"});
+  EXPECT_EQ(tip_try.exit_code, 1) << tip_try.err;
+  auto evil = run_powlab(
+      {"send", "--chain", chain, "--parent", "0", "--from", "alice", "--to", "mallory", "--amount", "45", "--json"});
+  ASSERT_EQ(evil.exit_code, 0) << evil.err;
+  const json ej = json::parse(evil.out);
+  const std::string mallory_tx = ej["txid"];
+  EXPECT_EQ(ej["parent"], genesis["hash"]);
+
+  // Decision: a queued transfer not valid on the branch being mined stays queued, named on
+  // stderr. A plain mine on the tip leaves mallory's spend out and keeps it.
+  const auto plain = run_powlab(args({"mine", "--chain", chain, "--miner", "honest", "--json"}, kFast));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(json_lines(plain.out)[0]["txs"], 1);
+  EXPECT_NE(plain.err.find(mallory_tx + " is not valid on this branch and stays queued"), std::string::npos) << plain.err;
+  json shown = json::parse(run_powlab({"chain", "show", chain, "--json"}).out);
+  ASSERT_EQ(shown["mempool"].size(), 1u);
+  EXPECT_EQ(shown["mempool"][0]["txid"], mallory_tx);
+  const std::vector<json> honest_blocks = {shown["blocks"][1], shown["blocks"][2], shown["blocks"][3]};
+
+  // The branch: its first block takes mallory's spend and stays a side branch.
+  auto first = run_powlab(args({"mine", "--chain", chain, "--parent", "0", "--miner", "alice", "--json"}, kFast));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const json f = json_lines(first.out)[0];
+  EXPECT_EQ(f["height"], 1);
+  EXPECT_EQ(f["txs"], 2);
+  EXPECT_EQ(f["best_chain"], false);
+  EXPECT_EQ(f["reorg_depth"], 0);
+  EXPECT_EQ(f["parent"], genesis["hash"]);
+  // Extended by hash, three more: at equal work the first-seen chain stays (heights 2, 3), the
+  // fourth block gives the branch more work and the file's fork choice reorgs (depth 3).
+  auto more = run_powlab(args({"mine", "--chain", chain, "--parent", f["hash"], "--blocks", "3", "--miner", "alice",
+                               "--json"}, kFast));
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  const auto lines = json_lines(more.out);
+  ASSERT_EQ(lines.size(), 4u) << more.out;
+  EXPECT_EQ(lines[1]["best_chain"], false);
+  EXPECT_EQ(lines[2]["height"], 4);
+  EXPECT_EQ(lines[2]["best_chain"], true);
+  EXPECT_EQ(lines[2]["reorg_depth"], 3);
+  EXPECT_EQ(lines[2]["fork_height"], 0);
+  EXPECT_EQ(lines[3]["branch_tip_hash"], lines[2]["hash"]);
+
+  // Bob's payment is gone, mallory is paid.
+  const auto bal = run_powlab({"chain", "balances", chain, "--json"});
+  ASSERT_EQ(bal.exit_code, 0) << bal.err;
+  const json bj = json::parse(bal.out)["balances"];
+  EXPECT_FALSE(bj.contains("bob")) << bj;
+  EXPECT_EQ(bj["mallory"], 4'500'000'000LL);
+
+  // chain show: the reorg, its blocks, and both spends of alice's coin.
+  shown = json::parse(run_powlab({"chain", "show", chain, "--json"}).out);
+  ASSERT_EQ(shown["reorgs"].size(), 1u) << shown["reorgs"];
+  const json& r = shown["reorgs"][0];
+  EXPECT_EQ(r["depth"], 3);
+  EXPECT_EQ(r["fork_height"], 0);
+  ASSERT_EQ(r["disconnected"].size(), 3u);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(r["disconnected"][k]["hash"], honest_blocks[static_cast<std::size_t>(k)]["hash"]);
+    EXPECT_EQ(r["disconnected"][k]["height"], k + 1);
+  }
+  ASSERT_EQ(r["connected"].size(), 4u);
+  EXPECT_EQ(r["connected"][0]["hash"], f["hash"]);
+  ASSERT_EQ(r["conflicts"].size(), 1u);
+  EXPECT_EQ(r["conflicts"][0]["outpoint"], coin);
+  EXPECT_EQ(r["conflicts"][0]["disconnected_txid"], bob_tx);
+  EXPECT_EQ(r["conflicts"][0]["connected_txid"], mallory_tx);
+  EXPECT_TRUE(shown["mempool"].empty());
+  EXPECT_EQ(shown["stale"].size(), 3u);
+  const auto text = run_powlab({"chain", "show", chain});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("reorg at file block 7: depth 3, fork at height 0; 3 blocks left the best chain, 4 joined"),
+            std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("double spend of output " + coin + ":\n    tx " + bob_tx + "  -> bob 10.00000000 coins"),
+            std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("    tx " + mallory_tx + "  -> mallory 45.00000000 coins"), std::string::npos) << text.out;
+  EXPECT_EQ(run_powlab({"chain", "verify", chain}).exit_code, 0);
+}
+
+// --parent naming no block: one line, exit 2, nothing written (mine and send alike).
+TEST_F(CliLedger, ParentRefusesUnknownBlocksWithExitTwo) {
+  const std::vector<std::string> send = {"--from", "alice", "--to", "bob", "--amount", "1"};
+  const auto none = run_powlab(args({"mine", "--chain", chain, "--parent", "0"}, kFast));
+  EXPECT_EQ(none.exit_code, 2) << none.err;
+  EXPECT_NE(none.err.find("powlab mine: error: --parent: "), std::string::npos) << none.err;
+  EXPECT_FALSE(fs::exists(chain));
+  const auto memory = run_powlab(args({"mine", "--parent", "0"}, kFast));
+  EXPECT_EQ(memory.exit_code, 2) << memory.err;
+  EXPECT_NE(memory.err.find("--parent needs --chain"), std::string::npos) << memory.err;
+
+  mine(2, "alice");
+  const std::string before = slurp(chain);
+  const std::string unknown(64, 'a');
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"2", "height 2 is above the tip (heights 0..1)"},
+      {"99999999999999999999", "height 99999999999999999999 is above the tip"},
+      {unknown, "no block " + unknown + " in the chain"},
+      {"xyz", "'xyz' is neither a height"},
+      {"-1", "'-1' is neither a height"},
+      {"0x1", "'0x1' is neither a height"},
+      {std::string(63, 'a'), "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is neither a height (decimal digits) nor a block hash"},
+  };
+  for (const auto& [parent, says] : cases) {
+    for (const std::string sub : {"mine", "send"}) {
+      std::vector<std::string> a = {sub, "--chain", chain, "--parent=" + parent};
+      a.insert(a.end(), sub == "mine" ? kFast.begin() : send.begin(), sub == "mine" ? kFast.end() : send.end());
+      const auto r = run_powlab(a);
+      EXPECT_EQ(r.exit_code, 2) << sub << " " << parent << ": " << r.out << r.err;
+      EXPECT_NE(r.err.find("powlab " + sub + ": error: --parent: " + says), std::string::npos) << sub << ": " << r.err;
+      EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+      EXPECT_TRUE(r.out.empty()) << r.out;  // refused before the banner
+      EXPECT_EQ(slurp(chain), before) << sub << " " << parent;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace powlab

@@ -191,6 +191,67 @@ TEST(ChainFile, ReplayChecksTheTransactionsOfStaleSideBranchesToo) {
   EXPECT_EQ(r.chain->height(), 3);  // the best chain itself is unaffected
 }
 
+// A double spend on a side branch (issue 11 by hand): replay records the reorg, the blocks it
+// moved, and the one output spent on both sides; a transfer mined on both branches is no
+// conflict. branch_state gives the side branch's coins; find_block resolves --parent.
+TEST(ChainFile, ReplayRecordsEachReorgAndTheSpendsThatConflictAcrossIt) {
+  const ConsensusParams p = test::easy_lab(1000, 1000);
+  ChainState chain(p);
+  chain.accept(test::next_block(chain, "alice"));
+  chain.accept(test::next_block(chain, "alice"));
+  const OutPoint coin0{chain.block_at(0)->txids()[0], 0};
+  const OutPoint coin1{chain.block_at(1)->txids()[0], 0};
+  const Transaction carol = test::transfer({coin0}, 50 * kCoin, "alice", "carol", 7 * kCoin, 0);
+  const Transaction dave = test::transfer({coin1}, 50 * kCoin, "alice", "dave", kCoin, 0);
+  const Transaction mallory = test::transfer({coin0}, 50 * kCoin, "alice", "mallory", 7 * kCoin, 0);
+  ASSERT_EQ(chain.accept(test::next_block(chain, "bob", {carol, dave})).status, AcceptStatus::new_tip);
+  const BlockPtr honest = chain.block_at(2);
+  const BlockPtr side2 = test::make_block(p, chain.hash_at(1), 2, 0x207fffff, kT0 + 25, "eve", {dave, mallory});
+  const BlockPtr side3 = test::make_block(p, side2->hash(), 3, 0x207fffff, kT0 + 35, "eve");
+  ChainFile f;
+  f.params = p;
+  f.blocks = chain.blocks_in_order();
+  f.blocks.push_back(side2);
+
+  // The coins of the side branch before it is best: alice's first coin is unspent there.
+  std::string why;
+  const auto branch = branch_state(f.blocks, chain.hash_at(1), p, {}, &why);
+  ASSERT_TRUE(branch) << why;
+  EXPECT_EQ(branch->height(), 1);
+  EXPECT_TRUE(branch->find_coin(coin0));
+  const QueueChoice q = choose_queued(*branch, std::vector<Transaction>{mallory, carol});
+  ASSERT_EQ(q.taken.size(), 1u);  // carol's payment now conflicts with mallory's, queued first
+  ASSERT_EQ(q.left_out.size(), 1u);
+  EXPECT_EQ(q.left_out[0].txid, carol.txid());
+  EXPECT_FALSE(branch_state(f.blocks, side3->hash(), p, {}, &why));
+  EXPECT_NE(why.find("is not in the chain"), std::string::npos) << why;
+
+  f.blocks.push_back(side3);
+  const LoadReport r = replay_chain(f);
+  ASSERT_TRUE(r.valid());
+  ASSERT_EQ(r.reorgs.size(), 1u);
+  const ReorgRecord& g = r.reorgs[0];
+  EXPECT_EQ(g.index, 4u);
+  EXPECT_EQ(g.fork_height, 1);
+  ASSERT_EQ(g.depth(), 1u);
+  EXPECT_EQ(g.disconnected[0], honest);
+  ASSERT_EQ(g.connected.size(), 2u);
+  EXPECT_EQ(g.connected[0], side2);
+  ASSERT_EQ(g.conflicts.size(), 1u);
+  EXPECT_EQ(g.conflicts[0].outpoint, coin0);
+  EXPECT_EQ(g.conflicts[0].disconnected_txid, carol.txid());
+  EXPECT_EQ(g.conflicts[0].connected_txid, mallory.txid());
+  EXPECT_EQ(r.chain->balance("carol"), 0);
+  EXPECT_EQ(r.chain->balance("dave"), kCoin);
+
+  EXPECT_EQ(find_block(*r.chain, "1", &why), r.chain->hash_at(1));
+  EXPECT_EQ(find_block(*r.chain, hash_to_display(honest->hash()), &why), honest->hash());  // stale, still found
+  EXPECT_FALSE(find_block(*r.chain, "4", &why));
+  EXPECT_EQ(why, "height 4 is above the tip (heights 0..3)");
+  EXPECT_FALSE(find_block(*r.chain, std::string(64, '0'), &why));
+  EXPECT_FALSE(find_block(*r.chain, "+1", &why));
+}
+
 // ---- atomic saves ----
 
 struct SaveFaults : ::testing::Test {

@@ -14,6 +14,7 @@
 #include <random>
 #include <thread>
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "powlab/util/file.h"
@@ -324,8 +325,38 @@ ChainFile read_chain_file(const std::string& path) {
   }
 }
 
+namespace {
+
+// The blocks a reorg moved, read back from the tree: the old best chain from its tip down to
+// the fork (the blocks are still in the file, now stale), and the new one from block_at.
+// `by_hash` is filled on the first reorg only: a file without reorgs pays nothing.
+void record_reorg(LoadReport& report, const ChainFile& file, std::size_t index, const Hash256& old_tip,
+                  const AcceptResult& r, std::unordered_map<Hash256, BlockPtr, Hash256Hasher>& by_hash) {
+  if (by_hash.empty()) {
+    for (const BlockPtr& b : file.blocks) by_hash.emplace(b->hash(), b);
+  }
+  const ChainState& chain = *report.chain;
+  ReorgRecord rec;
+  rec.index = index;
+  rec.fork_height = r.fork_height;
+  Hash256 at = old_tip;
+  for (std::uint32_t k = 0; k < r.disconnected; ++k) {
+    const auto it = by_hash.find(at);
+    if (it == by_hash.end()) break;  // cannot happen: every block in the tree came from the file
+    rec.disconnected.push_back(it->second);
+    at = it->second->header().prev_hash;
+  }
+  std::reverse(rec.disconnected.begin(), rec.disconnected.end());
+  for (std::int64_t h = r.fork_height + 1; h <= chain.height(); ++h) rec.connected.push_back(chain.block_at(h));
+  rec.conflicts = conflicting_spends(rec.disconnected, rec.connected);
+  report.reorgs.push_back(std::move(rec));
+}
+
+}  // namespace
+
 LoadReport replay_chain(const ChainFile& file, const ChainOptions& options) {
   LoadReport report;
+  std::unordered_map<Hash256, BlockPtr, Hash256Hasher> reorg_index;
   ChainOptions o = options;
   o.max_orphans = 0;  // the file is in arrival order: a block whose parent is absent is refused
   report.chain = std::make_unique<ChainState>(file.params, o);
@@ -353,7 +384,9 @@ LoadReport replay_chain(const ChainFile& file, const ChainOptions& options) {
       report.failures.push_back(std::move(f));
       continue;
     }
+    const Hash256 old_tip = report.chain->empty() ? Hash256{} : report.chain->tip_hash();
     AcceptResult r = report.chain->accept(b);
+    if (r.status == AcceptStatus::new_tip && r.reorg()) record_reorg(report, file, i, old_tip, r, reorg_index);
     if (r.status == AcceptStatus::duplicate) {
       f.result = r;
       f.result.status = AcceptStatus::invalid;

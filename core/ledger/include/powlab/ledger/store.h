@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "powlab/ledger/block.h"
+#include "powlab/ledger/branch.h"
 #include "powlab/ledger/chain.h"
 #include "powlab/consensus/params.h"
 
@@ -75,6 +76,9 @@ struct LoadReport {
   };
   std::vector<Failure> failures;
   std::size_t orphans_left = 0;  // blocks whose parent never appeared
+  // Every reorg the replay performed, in file order, with the transactions that conflict
+  // across it (`chain show` prints them: a double spend by hand, see branch.h).
+  std::vector<ReorgRecord> reorgs;
   bool valid() const { return failures.empty() && orphans_left == 0; }
 };
 LoadReport replay_chain(const ChainFile& file, const ChainOptions& options = {});
