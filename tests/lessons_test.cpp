@@ -247,6 +247,23 @@ TEST_P(LessonRuns, ShowsWhatPowlabPrints) {
   EXPECT_EQ(report, "") << GetParam() << " (POWLAB_UPDATE_LESSONS=1 rewrites the outputs):\n" << report;
 }
 
+// README.ja.md's tour is real output too, replayed like a lesson in a fresh folder that sees the
+// repository's tests/ (its paths are the English README's, from the repository root).
+TEST_F(LessonRuns, JapaneseReadmeShowsWhatPowlabPrints) {
+  const fs::path file = kRoot / "README.ja.md";
+  Lesson l = parse_lesson(read_text(file));
+  ASSERT_GE(l.steps.size(), 5u);
+  test::TempDir tmp;
+  fs::create_directory_symlink(fs::canonical(kRoot / "tests"), fs::path(tmp.path()) / "tests");
+  const bool update = std::getenv("POWLAB_UPDATE_LESSONS") != nullptr;
+  const std::string report = replay(l, kRoot, tmp.path(), update);
+  if (update) {
+    std::ofstream out(file);
+    for (const auto& line : l.lines) out << line << "\n";
+  }
+  EXPECT_EQ(report, "") << "README.ja.md (POWLAB_UPDATE_LESSONS=1 rewrites the outputs):\n" << report;
+}
+
 INSTANTIATE_TEST_SUITE_P(Course, LessonRuns, ::testing::ValuesIn(lessons()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param.substr(0, info.param.size() - 3);
