@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 die() { echo "lesson.sh: error: $*" >&2; exit 2; }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: scripts/lesson.sh N [DIR] (N = 1..6)"
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then die "usage: scripts/lesson.sh N [DIR] (N = 1..6)"; fi
 case $1 in
   1 | 2 | 3 | 4 | 5 | 6 | 01 | 02 | 03 | 04 | 05 | 06) n=$((10#$1)) ;;
   *) die "lesson '$1' does not exist: the course has lessons 1 to 6" ;;
@@ -23,8 +23,15 @@ powlab=${POWLAB:-$root/build/cli/powlab}
 if [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
   die "$dir is not empty: give a new folder, so that no earlier class's files mix into this one"
 fi
-en=$(ls "$root"/docs/lessons/en/"$nn"-*.md | grep -v -- '-answers\.md$' | head -1)
-ja=$(ls "$root"/docs/lessons/ja/"$nn"-*.md | grep -v -- '-answers\.md$' | head -1)
+lesson_file() {  # lesson_file LANG: the lesson itself, not its answer key
+  local f
+  for f in "$root/docs/lessons/$1/$nn"-*.md; do
+    case $f in *-answers.md) ;; *) [ -f "$f" ] && { echo "$f"; return; } ;; esac
+  done
+  die "docs/lessons/$1 has no lesson $nn"
+}
+en=$(lesson_file en)
+ja=$(lesson_file ja)
 mkdir -p "$dir/data"
 dir=$(cd "$dir" && pwd)
 
