@@ -211,6 +211,10 @@ test::CommandResult lesson_sh(const std::string& args) {
                            "' " + args + " 2>&1 </dev/null";
   FILE* pipe = popen(line.c_str(), "r");
   test::CommandResult r;
+  if (!pipe) {
+    r.out = "popen failed";
+    return r;
+  }
   char buf[4096];
   for (std::size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
   const int status = pclose(pipe);
