@@ -1,8 +1,10 @@
 // Every subcommand's argument parsing, fed arbitrary argv: run_powlab(parse_only = true)
 // builds the whole CLI11 tree and parses, but runs no action (nothing is mined or written).
 // Input: one selector byte, then arguments separated by NUL bytes. The selector puts a
-// subcommand name first (so each one is reached from the first input on), or, for the last
-// value, leaves argv as given (unknown subcommands, global flags).
+// subcommand name first (so each one is reached from the first input on), or, for the byte
+// kCliArgsAsGiven (cli_args_selector.h), leaves argv as given (unknown subcommands, global
+// flags). A fixed byte, not "the last index", so appending a subcommand keeps every seed's
+// meaning.
 // Property: the parser returns an exit code (0 or 2 here, as README "Exit codes" says) and
 // never throws or crashes.
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "app.h"
+#include "cli_args_selector.h"
 #include "fuzz_check.h"
 
 namespace {
@@ -20,7 +23,7 @@ const char* const kFirst[] = {"hash",       "header",          "difficulty",   "
                               "mine",       "send",            "chain",        "race",
                               "kernels",    "scan",            "bench",        "chain show",
                               "attack double-spend", "attack majority", "cryptojack", "watch"};
-constexpr std::size_t kChoices = sizeof kFirst / sizeof kFirst[0] + 1;  // + argv as given
+constexpr std::size_t kChoices = sizeof kFirst / sizeof kFirst[0];
 constexpr std::size_t kMaxArgs = 24;
 
 }  // namespace
@@ -28,9 +31,8 @@ constexpr std::size_t kMaxArgs = 24;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   std::vector<std::string> args{"powlab"};
-  const std::size_t choice = data[0] % kChoices;
-  if (choice < kChoices - 1) {
-    const std::string first = kFirst[choice];
+  if (data[0] != kCliArgsAsGiven) {
+    const std::string first = kFirst[data[0] % kChoices];
     const std::size_t space = first.find(' ');
     args.push_back(first.substr(0, space));
     if (space != std::string::npos) args.push_back(first.substr(space + 1));

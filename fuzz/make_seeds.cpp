@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "cli_args_selector.h"
 #include "powlab/ledger/store.h"
 #include "powlab/util/csv.h"
 
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
   for (const auto& b : decoded.blocks) for (const auto& tx : b->txs()) add_tx(tx);
   for (const auto& tx : decoded.mempool) add_tx(tx);
 
-  // argv: a selector byte (fuzz_cli_args.cpp's kFirst index; 12 = as given), then NUL-separated
+  // argv: a selector byte (fuzz_cli_args.cpp's kFirst index, or kCliArgsAsGiven), then NUL-separated
   // arguments, from the README's commands.
   const std::vector<std::pair<int, std::vector<std::string>>> cmds = {
       {0, {"-d", "--hex", "abc"}},
@@ -147,8 +148,8 @@ int main(int argc, char** argv) {
       {9, {table.rows[0][hex_col], "--from", "2080000000", "--count", "5000000"}},
       {10, {"--help"}},
       {11, {"lab.chain", "--json"}},
-      {12, {"chain", "verify", "lab.chain"}},
-      {12, {"--version"}},
+      {kCliArgsAsGiven, {"chain", "verify", "lab.chain"}},
+      {kCliArgsAsGiven, {"--version"}},
       // issue 11, a double spend by hand: the branch to build on, by height and by hash
       {4, {"--chain", "lab.chain", "--parent", "0", "--miner", "mallory"}},
       {5, {"--chain", "lab.chain", "--parent", std::string(64, 'a'), "--from", "alice", "--to", "mallory", "--amount", "1"}},
