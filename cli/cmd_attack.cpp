@@ -41,6 +41,14 @@ struct MajorityOptions {
   bool json = false;
 };
 
+struct SelfishOptions {
+  std::string alpha;
+  std::string gamma;
+  std::uint64_t blocks = 200'000;
+  std::uint64_t seed = 1;
+  bool json = false;
+};
+
 std::vector<std::string> split_list(const std::string& text, const std::string& option) {
   std::vector<std::string> items;
   std::size_t start = 0;
@@ -309,6 +317,130 @@ int run_majority(const MajorityOptions& o) {
   return kExitOk;
 }
 
+// gamma: a fraction of the honest power, 0 and 1 included.
+double parse_gamma(const std::string& text) {
+  double v = 0;
+  try {
+    v = sim::parse_number(text, "--gamma");
+  } catch (const ParseError&) {
+    throw UsageError("--gamma: '" + text + "' is not a number");
+  }
+  if (!(v >= 0 && v <= 1)) throw UsageError("--gamma: " + text + " is outside [0, 1]");
+  return v;
+}
+
+struct SelfishRow {
+  double alpha = 0;
+  double gamma = 0;
+  sim::RaceResult race;
+  double revenue_share = 0;  // the pool's share of the final best chain's blocks
+  double eyal_sirer = 0;
+  double threshold = 0;
+};
+
+SelfishRow selfish_row(const SelfishOptions& o, double alpha, double gamma) {
+  SelfishRow r;
+  r.alpha = alpha;
+  r.gamma = gamma;
+  r.race = sim::run_race(sim::selfish_race_config(alpha, gamma, o.blocks, o.seed));
+  // The pool's blocks on the final best chain, counted by walking that chain (race_summary.cpp).
+  r.revenue_share = r.race.miners[r.race.selfish.miner].share;
+  r.eyal_sirer = sim::eyal_sirer_revenue(alpha, gamma);
+  r.threshold = sim::selfish_threshold(gamma);
+  return r;
+}
+
+std::string fmt4(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4f", v);
+  return buf;
+}
+
+std::uint64_t total_reorgs(const sim::RaceResult& r) {
+  std::uint64_t n = 0;
+  for (const auto& m : r.miners) n += m.reorgs;
+  return n;
+}
+
+nlohmann::json selfish_json(const SelfishRow& r, const SelfishOptions& o) {
+  const sim::SelfishOutcome& s = r.race.selfish;
+  return {{"alpha", r.alpha},
+          {"gamma", r.gamma},
+          {"blocks", o.blocks},
+          {"seed", o.seed},
+          {"revenue_share", r.revenue_share},
+          {"eyal_sirer", r.eyal_sirer},
+          {"threshold", r.threshold},
+          {"stale_blocks", r.race.stale},
+          {"best_chain_blocks", r.race.best_blocks},
+          {"pool_best_chain_blocks", r.race.miners[s.miner].blocks},
+          {"withheld_blocks", s.withheld},
+          {"revealed_blocks", s.revealed},
+          {"abandoned_blocks", s.abandoned},
+          {"ties", s.ties},
+          {"ties_to_pool", s.ties_to_pool},
+          {"gamma_measured", s.gamma_measured},
+          {"reorgs", total_reorgs(r.race)},
+          {"proof", "simulated"}};
+}
+
+constexpr char kVerdictAbove[] = "above the threshold: selfish mining earns more than honest mining";
+constexpr char kVerdictBelow[] = "below the threshold: selfish mining earns less than honest mining";
+
+void print_selfish_text(const SelfishRow& r, const SelfishOptions& o) {
+  const sim::SelfishOutcome& s = r.race.selfish;
+  std::cout << "selfish mining: pool alpha = " << r.alpha << ", gamma = " << r.gamma << ", " << count_noun(o.blocks, "block")
+            << " found, seed " << o.seed << "\n";
+  std::cout << "  simulated    " << fmt4(r.revenue_share) << "  the pool's share of the "
+            << count_noun(r.race.best_blocks, "best-chain block") << ", read from the final best chain\n";
+  std::cout << "  eyal-sirer   " << fmt4(r.eyal_sirer) << "  equation 8 (Eyal and Sirer 2014)\n";
+  std::cout << "  honest       " << fmt4(r.alpha) << "  alpha: what the pool earns mining honestly\n";
+  std::cout << "  threshold    " << fmt4(r.threshold) << "  (1-gamma)/(3-2gamma); alpha is "
+            << (r.alpha > r.threshold ? kVerdictAbove : kVerdictBelow) << "\n";
+  std::cout << "  ledger: " << count_noun(s.withheld, "block") << " withheld, " << s.revealed << " revealed, "
+            << s.abandoned << " abandoned; " << count_noun(total_reorgs(r.race), "reorg") << "; "
+            << count_noun(r.race.stale, "stale block") << "; blocks with simulated proof of work\n";
+  std::cout << "  ties: " << count_noun(s.ties, "revealed tie") << " decided by an honest block, " << s.ties_to_pool
+            << " on the pool's branch (gamma measured " << fmt4(s.gamma_measured) << ")\n";
+}
+
+int run_selfish(const SelfishOptions& o) {
+  std::vector<double> alphas;
+  std::vector<double> gammas;
+  for (const auto& t : split_list(o.alpha, "--alpha")) alphas.push_back(parse_share(t, "--alpha"));
+  for (const auto& t : split_list(o.gamma, "--gamma")) gammas.push_back(parse_gamma(t));
+  std::vector<SelfishRow> rows;
+  for (const double a : alphas) {
+    for (const double g : gammas) rows.push_back(selfish_row(o, a, g));
+  }
+  const bool table = rows.size() > 1;
+  if (o.json) {
+    if (!table) {
+      print_json(selfish_json(rows[0], o));
+    } else {
+      nlohmann::json all = nlohmann::json::array();
+      for (const SelfishRow& r : rows) all.push_back(selfish_json(r, o));
+      print_json({{"rows", all}});
+    }
+    return kExitOk;
+  }
+  if (!table) {
+    print_selfish_text(rows[0], o);
+    return kExitOk;
+  }
+  std::cout << "selfish mining, " << count_noun(o.blocks, "block") << " found per row, seed " << o.seed
+            << "; simulated = the pool's share of the final best chain\n";
+  std::cout << " alpha  gamma  simulated  eyal-sirer  threshold  stale blocks  gamma measured\n";
+  for (const SelfishRow& r : rows) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%6.3f  %5.3f  %9s  %10s  %9s  %12llu  %14s\n", r.alpha, r.gamma,
+                  fmt4(r.revenue_share).c_str(), fmt4(r.eyal_sirer).c_str(), fmt4(r.threshold).c_str(),
+                  static_cast<unsigned long long>(r.race.stale), fmt4(r.race.selfish.gamma_measured).c_str());
+    std::cout << buf;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 void add_attack(CLI::App& app, Registry& registry) {
@@ -356,6 +488,32 @@ void add_attack(CLI::App& app, Registry& registry) {
       "(Wilson), seed 1\n"
       "  analytic   0.2962963  min(1, (alpha/(1-alpha))^(K+1))");
   registry.push_back({mj, [m] { return run_majority(*m); }});
+
+  auto sf = std::make_shared<SelfishOptions>();
+  CLI::App* se = attack->add_subcommand(
+      "selfish", "a pool withholds its blocks and reveals them to match or override (Eyal and Sirer 2014)");
+  se->add_option("--alpha", sf->alpha, "the pool's share of the hash rate, in (0, 1); a comma-separated list for a table")
+      ->type_name("NUM")
+      ->required();
+  se->add_option("--gamma", sf->gamma,
+                 "in a tie the pool revealed, the fraction of honest power that mines on the pool's block, in [0, 1]; "
+                 "a list too")
+      ->type_name("NUM")
+      ->required();
+  add_integer_option<std::uint64_t>(se, "--blocks", sf->blocks, "blocks found per race (default 200000)", 1,
+                                    sim::kMaxSelfishBlocks);
+  add_integer_option<std::uint64_t>(se, "--seed", sf->seed, "random seed (default 1)");
+  se->add_flag("--json", sf->json, "print JSON");
+  se->footer(
+      "The pool is a miner in the race engine (event mode): real blocks in one block tree, checked by the\n"
+      "ledger's rules; its blocks leave its node only when the Eyal-Sirer state machine says so, and the\n"
+      "nodes' most-work fork choice performs the reorgs. Its share is read from the final best chain.\n\n"
+      "$ powlab attack selfish --alpha 0.4 --gamma 1 --blocks 50000\n"
+      "  simulated    0.5635  the pool's share of the 35371 best-chain blocks, read from the final best chain\n"
+      "  eyal-sirer   0.5674  equation 8 (Eyal and Sirer 2014)\n"
+      "  honest       0.4000  alpha: what the pool earns mining honestly\n"
+      "Below the threshold (1-gamma)/(3-2gamma) selfish mining earns less than its share: try --alpha 0.25 --gamma 0.");
+  registry.push_back({se, [sf] { return run_selfish(*sf); }});
 }
 
 }  // namespace powlab::cli

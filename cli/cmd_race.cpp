@@ -14,6 +14,7 @@
 #include "powlab/consensus/amount.h"
 #include "powlab/consensus/target.h"
 #include "powlab/ledger/tx.h"
+#include "powlab/sim/attack.h"
 #include "powlab/sim/race.h"
 #include "powlab/util/error.h"
 
@@ -40,6 +41,7 @@ struct RaceOptions {
   std::string hashrate = "0";
   std::string max_seconds = "0";
   std::string events;
+  std::string gamma;
   bool json = false;
   bool no_view = false;
   CLI::App* app = nullptr;  // to ask which options were given
@@ -186,6 +188,23 @@ nlohmann::json to_json(const sim::RaceResult& r, std::uint64_t seed) {
                       {"topology", r.topology},
                       {"latency", r.latency},
                       {"notes", r.notes}};
+  if (r.selfish.present) {
+    const sim::SelfishOutcome& s = r.selfish;
+    const double alpha = r.miners[s.miner].expected_share;
+    const double gamma = s.gamma_network ? s.gamma_measured : s.gamma;
+    j["selfish"] = {{"name", r.miners[s.miner].name},
+                    {"gamma", s.gamma_network ? nlohmann::json("network") : nlohmann::json(s.gamma)},
+                    {"gamma_measured", s.gamma_measured},
+                    {"ties", s.ties},
+                    {"ties_to_pool", s.ties_to_pool},
+                    {"withheld_blocks", s.withheld},
+                    {"revealed_blocks", s.revealed},
+                    {"published_at_once_blocks", s.published_at_once},
+                    {"abandoned_blocks", s.abandoned},
+                    {"revenue_share", finite_or_zero(r.miners[s.miner].share)},
+                    {"eyal_sirer", sim::eyal_sirer_revenue(alpha, gamma)},
+                    {"threshold", sim::selfish_threshold(gamma)}};
+  }
   // Absent, not 0 or null, where the window has no closed form (fewer than 3 blocks).
   if (r.expected_mean_interval > 0) j["expected_mean_interval"] = r.expected_mean_interval;
   return j;
@@ -258,6 +277,24 @@ void print_table(const sim::RaceResult& r, std::size_t max_rows) {
     }
     std::cout << '\n';
   }
+  if (r.selfish.present) {
+    const sim::SelfishOutcome& s = r.selfish;
+    const sim::MinerOutcome& m = r.miners[s.miner];
+    const double gamma = s.gamma_network ? s.gamma_measured : s.gamma;
+    std::cout << "selfish miner " << m.name << " (Eyal-Sirer): " << count_noun(s.withheld, "block") << " withheld, "
+              << s.revealed << " revealed, " << s.abandoned << " abandoned, " << s.published_at_once
+              << " published at once (won a tie)\n"
+              << "  gamma " << (s.gamma_network ? std::string("from the network (zero-latency links from the pool)")
+                                                : fixed(s.gamma, 3) + " (drawn)")
+              << ": of " << count_noun(s.ties, "revealed tie") << " an honest block decided, " << s.ties_to_pool
+              << " went to the pool's branch: gamma measured " << fixed(s.gamma_measured, 3) << "\n"
+              << "  revenue share " << fixed(m.share, 4) << " for hash share " << fixed(m.expected_share, 4)
+              << "; Eyal-Sirer equation 8 with gamma " << fixed(gamma, 3) << ": "
+              << fixed(sim::eyal_sirer_revenue(m.expected_share, gamma), 4) << ", threshold (1-gamma)/(3-2gamma) "
+              << fixed(sim::selfish_threshold(gamma), 4) << "\n"
+              << "  the stale-rate formulas above model honest miners and latency only; the pool's ties and "
+                 "overrides make the rest\n";
+  }
   if (!r.nodes_agree) std::cout << "note: the race ended on an equal-work split; nodes disagree on the tip\n";
   for (const auto& n : r.notes) std::cout << "note: " << n << '\n';
   std::cout << "run: " << fixed(r.wall_seconds, 3) << " s wall, " << fixed(r.cpu_seconds, 3) << " s CPU, "
@@ -325,6 +362,16 @@ sim::RaceConfig build_config(const RaceOptions& o) {
   c.kernel = o.kernel;
   c.live_hashrate = parse_real("--hashrate", o.hashrate);
   c.max_seconds = parse_real("--max-seconds", o.max_seconds);
+  if (!o.gamma.empty()) {
+    if (!sim::selfish_miner(c.miners)) throw UsageError("--gamma applies only with a :selfish miner in --miners");
+    if (o.gamma == "network") {
+      if (c.mode != sim::RaceMode::event) throw UsageError("--gamma network needs --mode event");
+      c.gamma_network = true;
+    } else {
+      c.gamma = parse_real("--gamma", o.gamma);
+      if (c.gamma < 0 || c.gamma > 1) throw UsageError("--gamma must be in [0, 1] or network (got '" + o.gamma + "')");
+    }
+  }
   if (c.live_hashrate < 0) throw UsageError("--hashrate must not be negative");
   // Live mode hashes in slices of at least 64 hashes per miner and sleeps off what a slice ran
   // ahead of the cap; under 1000 H/s one sleep would outlast the live view and --max-seconds.
@@ -392,7 +439,9 @@ void add_race(CLI::App& app, Registry& registry) {
   CLI::App* sub = app.add_subcommand(
       "race", "miners of unequal power race for block rewards: live on real hashing, or event-driven at scale");
   o->app = sub;
-  sub->add_option("--miners", o->miners, "miners and relative powers, e.g. alice=3,bob=1");
+  sub->add_option("--miners", o->miners,
+                  "miners and relative powers, e.g. alice=3,bob=1; a suffix :selfish makes one miner an Eyal-Sirer "
+                  "selfish pool (bob=1:selfish)");
   sub->add_option("--nodes", o->nodes, "N miners named n1..nN (instead of --miners)")->type_name("INT");
   sub->add_option("--power-dist", o->power_dist, "powers for --nodes: equal or zipf:S (default equal)");
   sub->add_option("--blocks", o->blocks, "stop after this many blocks are found")->required()->type_name("INT");
@@ -414,8 +463,13 @@ void add_race(CLI::App& app, Registry& registry) {
       ->type_name("NUM");
   sub->add_option("--max-seconds", o->max_seconds, "live: stop after this many seconds (default: no limit)")
       ->type_name("NUM");
-  sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file")
+  sub->add_option("--events", o->events,
+                  "write every event (found/received/reorg, and withheld/revealed for a selfish miner) to this CSV file")
       ->type_name("FILE");
+  sub->add_option("--gamma", o->gamma,
+                  "with a :selfish miner: in a tie it revealed, the fraction of honest power on its block, in [0, 1] "
+                  "(default 0), or network (event mode: the pool has zero-latency links, the first-seen rule decides)")
+      ->type_name("NUM|network");
   sub->add_flag("--json", o->json, "print the summary as JSON");
   sub->add_flag("--no-view", o->no_view, "live: no live view on the terminal");
   registry.push_back({sub, [o] {

@@ -22,7 +22,8 @@ namespace {
 const char* const kFirst[] = {"hash",       "header",          "difficulty",   "verify",
                               "mine",       "send",            "chain",        "race",
                               "kernels",    "scan",            "bench",        "chain show",
-                              "attack double-spend", "attack majority", "cryptojack", "watch"};
+                              "attack double-spend", "attack majority", "cryptojack", "watch",
+                              "attack selfish"};
 constexpr std::size_t kChoices = sizeof kFirst / sizeof kFirst[0];
 constexpr std::size_t kMaxArgs = 24;
 

@@ -3,9 +3,18 @@
 // would fail if a trial's verdict were computed instead of read from the chain state.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 
+#include "powlab/consensus/pow.h"
 #include "powlab/sim/attack.h"
+#include "powlab/sim/event_log.h"
+#include "powlab/util/error.h"
+#include "test_util.h"
 
 namespace powlab {
 namespace {
@@ -233,6 +242,256 @@ TEST(AttackSimulation, RefusesBadConfig) {
   c.q = 0.1;
   c.confirmations = 0;
   EXPECT_THROW(AttackSim{c}, std::invalid_argument);
+}
+
+// ---- selfish mining (issue 11, part 2) ----
+
+// Eyal and Sirer 2014, equation 8, at the values issue 11 lists (given to 4 decimals), and the
+// threshold (1-g)/(3-2g): at a = 1/3, g = 0 the pool earns exactly its share.
+TEST(SelfishClosedForms, PublishedValues) {
+  EXPECT_NEAR(sim::eyal_sirer_revenue(0.30, 0.0), 0.2731, 5e-5);
+  EXPECT_NEAR(sim::eyal_sirer_revenue(0.30, 0.5), 0.3269, 5e-5);
+  EXPECT_NEAR(sim::eyal_sirer_revenue(0.40, 1.0), 0.5674, 5e-5);
+  EXPECT_NEAR(sim::eyal_sirer_revenue(0.45, 0.5), 0.6806, 5e-5);
+  EXPECT_NEAR(sim::eyal_sirer_revenue(1.0 / 3, 0.0), 1.0 / 3, 1e-12);
+  EXPECT_NEAR(sim::selfish_threshold(0.0), 1.0 / 3, 1e-15);
+  EXPECT_NEAR(sim::selfish_threshold(0.5), 0.25, 1e-15);
+  EXPECT_EQ(sim::selfish_threshold(1.0), 0.0);
+}
+
+sim::RaceResult selfish_race(double alpha, double gamma, std::uint64_t blocks, std::uint64_t seed = 1) {
+  return sim::run_race(sim::selfish_race_config(alpha, gamma, blocks, seed));
+}
+
+// The pool's share, read from the final best chain, at the issue's 200,000 blocks: one case
+// (0.12 s of CPU in Release), within the issue's +-0.01. Over 16 seeds this case's share has a
+// standard deviation of 0.0045 at 200,000 blocks (mean 0.6794), the largest of the four
+// published cases: +-0.01 is the issue's bound, about 2.2 standard deviations.
+TEST(SelfishRace, MatchesEyalSirerAt200kBlocks) {
+  const sim::RaceResult r = selfish_race(0.45, 0.5, 200'000);
+  ASSERT_TRUE(r.selfish.present);
+  EXPECT_EQ(r.found, 200'000u);
+  EXPECT_NEAR(r.miners[1].share, 0.6806, 0.01);
+}
+
+// The other published values at 40,000 blocks (a fifth of the cost). Each tolerance is four
+// standard deviations of the share, measured over 20 seeds at 40,000 blocks: 0.0038 at
+// (0.30, 0), 0.0034 at (0.30, 0.5), 0.0065 at (0.40, 1) (long secret leads make the share of a
+// larger pool noisier). The sample mean of those 20 seeds was within 0.003 of each value.
+TEST(SelfishRace, MatchesEyalSirer) {
+  const struct {
+    double alpha, gamma, published, tolerance;
+  } cases[] = {{0.30, 0.0, 0.2731, 0.016}, {0.30, 0.5, 0.3269, 0.014}, {0.40, 1.0, 0.5674, 0.026}};
+  for (const auto& c : cases) {
+    const sim::RaceResult r = selfish_race(c.alpha, c.gamma, 40'000, 7);
+    EXPECT_NEAR(r.miners[1].share, c.published, c.tolerance) << c.alpha << " " << c.gamma;
+  }
+}
+
+// At the threshold the pool earns its share; below it, less than honest mining would.
+// Tolerances: four standard deviations over 20 seeds at 40,000 blocks (0.0051 at 1/3, 0.0037
+// at 0.25).
+TEST(SelfishRace, ThresholdAndBelow) {
+  const sim::RaceResult third = selfish_race(1.0 / 3, 0.0, 40'000, 3);
+  EXPECT_NEAR(third.miners[1].share, 1.0 / 3, 0.021);
+  // a = 0.25 with g = 0 (threshold 1/3): equation 8 gives 0.2000, well under 0.25.
+  const sim::RaceResult below = selfish_race(0.25, 0.0, 40'000, 3);
+  EXPECT_LT(below.miners[1].share, 0.25 - 0.02);
+  EXPECT_NEAR(below.miners[1].share, sim::eyal_sirer_revenue(0.25, 0.0), 0.015);
+  EXPECT_GT(below.stale, 0u);  // what it lost are blocks: found, not on the best chain
+}
+
+// Gamma is what the honest miners do in a revealed tie, read from the blocks: none of the pool's
+// ties go its way at 0, every one at 1, about half at 0.5.
+TEST(SelfishRace, GammaDecidesTies) {
+  const sim::RaceResult g0 = selfish_race(0.35, 0.0, 20'000, 5);
+  EXPECT_GT(g0.selfish.ties, 500u);
+  EXPECT_EQ(g0.selfish.ties_to_pool, 0u);
+  const sim::RaceResult g1 = selfish_race(0.35, 1.0, 20'000, 5);
+  EXPECT_GT(g1.selfish.ties, 500u);
+  EXPECT_EQ(g1.selfish.ties_to_pool, g1.selfish.ties);
+  const sim::RaceResult half = selfish_race(0.35, 0.5, 20'000, 5);
+  EXPECT_NEAR(half.selfish.gamma_measured, 0.5, 0.06);  // ~1,500 ties: 4.6 binomial standard errors
+}
+
+struct LogRow {
+  std::string node, kind, hash, parent;
+  std::int64_t height = 0;
+  double time = 0;
+};
+
+std::vector<LogRow> read_log(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<LogRow> rows;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string time, height, depth;
+    LogRow r;
+    std::getline(f, time, ',');
+    std::getline(f, r.node, ',');
+    std::getline(f, r.kind, ',');
+    std::getline(f, height, ',');
+    std::getline(f, r.hash, ',');
+    std::getline(f, r.parent, ',');
+    r.time = std::stod(time);
+    r.height = std::stoll(height);
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+// A small selfish race's event log holds what the pool did: every block it found is a
+// `withheld` row (or `found`, when it won a tie at once), every publication a `revealed` row of
+// a block it withheld, and the honest node's reorgs land on revealed blocks (the overrides).
+// The pool's revenue, walked from the final tip through the log's own parent links, equals
+// what the summary read from the chain; and every node's view, replayed into a ChainState of
+// its own, ends on the same tip. A formula could produce none of this.
+TEST(SelfishRace, EventLogHoldsWithheldRevealedAndTheirReorgs) {
+  test::TempDir dir;
+  const std::string path = dir.file("events.csv");
+  sim::RaceConfig c = sim::selfish_race_config(0.4, 0.5, 3000, 11);
+  sim::EventLog log(path);
+  c.log = &log;
+  const sim::RaceRun run = sim::run_race_keep_chains(c);
+  log.close();
+  const sim::RaceResult& r = run.result;
+  const std::vector<LogRow> rows = read_log(path);
+
+  std::map<std::string, const LogRow*> block;  // hash -> the row that made it
+  std::map<std::string, std::string> first_kind;
+  std::size_t withheld = 0, revealed = 0, pool_found = 0, reorgs_onto_revealed = 0;
+  std::map<std::string, double> revealed_at;
+  for (const LogRow& row : rows) {
+    if (row.kind == "withheld" || row.kind == "found") block.emplace(row.hash, &row);
+    if (row.kind == "withheld") {
+      EXPECT_EQ(row.node, "pool");
+      ++withheld;
+    }
+    if (row.kind == "found" && row.node == "pool") ++pool_found;
+    if (row.kind == "revealed") {
+      ++revealed;
+      ASSERT_TRUE(block.count(row.hash)) << "revealed before found: " << row.hash;
+      EXPECT_EQ(block[row.hash]->kind, "withheld");
+      revealed_at[row.hash] = row.time;
+    }
+    if (row.kind == "received" && row.node == "honest" && block.count(row.hash)) {
+      // The honest node never hears of a pool block before the pool reveals it.
+      if (block[row.hash]->node == "pool" && block[row.hash]->kind == "withheld") {
+        EXPECT_TRUE(revealed_at.count(row.hash)) << row.hash;
+      }
+    }
+    if (row.kind == "reorg" && row.node == "honest" && revealed_at.count(row.hash) && revealed_at[row.hash] == row.time) {
+      ++reorgs_onto_revealed;
+    }
+  }
+  EXPECT_EQ(withheld, r.selfish.withheld);
+  EXPECT_EQ(revealed, r.selfish.revealed);
+  EXPECT_EQ(pool_found, r.selfish.published_at_once);
+  EXPECT_EQ(withheld + pool_found, r.miners[1].found);
+  EXPECT_EQ(r.selfish.withheld, r.selfish.revealed + r.selfish.abandoned);
+  EXPECT_GT(withheld, 500u);
+  // Without latency the pool never gives up a secret block: Eyal and Sirer's machine loses
+  // only blocks it revealed (in ties), which are the pool's stale blocks here.
+  EXPECT_EQ(r.selfish.abandoned, 0u);
+  EXPECT_GT(reorgs_onto_revealed, 20u);
+  // The honest node's other reorgs: onto the pool's block that won a tie at once, and onto its
+  // own block on the pool's side of a tie (gamma).
+  EXPECT_EQ(reorgs_onto_revealed + r.selfish.published_at_once + r.selfish.ties_to_pool, r.miners[0].reorgs);
+
+  // The pool's revenue, from the log's parent links.
+  ASSERT_TRUE(r.nodes_agree);
+  std::string at = hash_to_display(run.tips[0]);
+  std::uint64_t chain = 0, pool_blocks = 0;
+  while (block.count(at)) {
+    ++chain;
+    if (block[at]->node == "pool") ++pool_blocks;
+    at = block[at]->parent;
+  }
+  EXPECT_EQ(chain, r.best_blocks);
+  EXPECT_EQ(pool_blocks, r.miners[1].blocks);
+  EXPECT_DOUBLE_EQ(r.miners[1].share, static_cast<double>(pool_blocks) / static_cast<double>(chain));
+
+  // The ledger's own fork choice, node by node, agrees with the race.
+  ASSERT_EQ(run.chains.size(), 2u);
+  for (std::size_t u = 0; u < 2; ++u) EXPECT_EQ(run.chains[u].tip_hash(), run.tips[u]);
+}
+
+// gamma from the network: the pool's zero-latency links put its revealed block in front of
+// every honest node but the one that found the competing block, so with nine equal honest
+// miners about 8/9 of the honest power mines on the pool's side, with no draw at all.
+TEST(SelfishRace, GammaFromTheNetwork) {
+  sim::RaceConfig c;
+  c.miners = sim::parse_miners("h1=1,h2=1,h3=1,h4=1,h5=1,h6=1,h7=1,h8=1,h9=1,pool=4:selfish");
+  c.gamma_network = true;
+  c.latency = sim::make_latency("fixed", 2000);
+  c.lab.spacing = 600;
+  c.lab.retarget_interval = 1'000'000;
+  c.blocks = 6000;
+  c.seed = 2;
+  const sim::RaceResult r = sim::run_race(c);
+  ASSERT_TRUE(r.selfish.present);
+  EXPECT_GT(r.selfish.ties, 200u);
+  EXPECT_NEAR(r.selfish.gamma_measured, 8.0 / 9, 0.06);
+  EXPECT_TRUE(r.nodes_agree);
+  // The same race with the draw at gamma 0: honest nodes keep the block they saw first.
+  c.gamma_network = false;
+  c.gamma = 0;
+  const sim::RaceResult drawn = sim::run_race(c);
+  EXPECT_GT(drawn.selfish.ties, 200u);
+  EXPECT_EQ(drawn.selfish.ties_to_pool, 0u);
+  EXPECT_LT(drawn.miners[9].share, r.miners[9].share);
+}
+
+// Live mode: the pool withholds and reveals real blocks (real proof of work, checked by the
+// tree and again by every node's replayed ledger), and the live view says so.
+TEST(SelfishRace, LiveModeWithholdsAndReveals) {
+  sim::RaceConfig c;
+  c.mode = sim::RaceMode::live;
+  c.miners = sim::parse_miners("honest=3,pool=2:selfish");
+  c.gamma = 0.5;
+  c.blocks = 60;
+  c.threads = 1;
+  c.lab.spacing = 1;
+  c.lab.retarget_interval = 100000;
+  c.lab.halving_interval = 210000;
+  c.lab.initial_bits = bits_for_leading_zeros(12);
+  std::set<std::string> seen;
+  c.view_period = 0;
+  c.on_view = [&seen](const sim::LiveView& v) { seen.insert(v.recent.begin(), v.recent.end()); };
+  const sim::RaceRun run = sim::run_race_keep_chains(c);
+  const sim::RaceResult& r = run.result;
+  EXPECT_GT(r.selfish.withheld, 0u);
+  EXPECT_GT(r.selfish.revealed, 0u);
+  EXPECT_TRUE(r.nodes_agree);
+  EXPECT_FALSE(r.pow_skipped);
+  for (std::size_t u = 0; u < 2; ++u) EXPECT_EQ(run.chains[u].tip_hash(), run.tips[u]);
+  for (const BlockPtr& b : run.chains[0].blocks_in_order()) EXPECT_EQ(b->proof(), ProofKind::real);
+  const auto has = [&seen](const char* word) {
+    return std::any_of(seen.begin(), seen.end(), [word](const std::string& l) { return l.find(word) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("WITHHELD"));
+  EXPECT_TRUE(has("REVEALS"));
+}
+
+// Strategies on the command line: a suffix, refused when unknown or on a second miner.
+TEST(SelfishMiners, StrategySuffix) {
+  const auto m = sim::parse_miners("honest=7,eve=3:selfish,bob=1:honest");
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].strategy, sim::Strategy::honest);
+  EXPECT_EQ(m[1].strategy, sim::Strategy::selfish);
+  EXPECT_EQ(m[1].power, 3.0);
+  EXPECT_EQ(m[2].strategy, sim::Strategy::honest);
+  EXPECT_EQ(sim::selfish_miner(m), std::optional<std::size_t>(1));
+  EXPECT_THROW(sim::parse_miners("a=1,b=1:greedy"), ParseError);
+  EXPECT_THROW(sim::parse_miners("a=1:selfish,b=1:selfish"), ParseError);
+  EXPECT_THROW(sim::parse_miners("a=1:"), ParseError);
+  EXPECT_THROW(sim::selfish_race_config(0.0, 0.5, 10, 1), ParseError);
+  EXPECT_THROW(sim::selfish_race_config(0.3, 1.5, 10, 1), ParseError);
+  sim::RaceConfig c = sim::selfish_race_config(0.3, 0.5, 10, 1);
+  c.gamma = -0.1;
+  EXPECT_THROW(sim::run_race(c), ParseError);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -115,6 +116,12 @@ TEST(CliAttack, BadInputExitsTwoWithOneLine) {
       {"majority", "--alpha", "0", "--depth", "2"},    {"majority", "--alpha", "1.5", "--depth", "2"},
       {"majority", "--alpha", "0.4", "--depth", "0"},  {"majority", "--alpha", "0.4", "--depth", "2", "--trials", "0"},
       {"majority", "--depth", "2"},
+      {"selfish", "--alpha", "0", "--gamma", "0"},     {"selfish", "--alpha", "1", "--gamma", "0"},
+      {"selfish", "--alpha", "-0.2", "--gamma", "0"},  {"selfish", "--alpha", "0.3", "--gamma", "-0.1"},
+      {"selfish", "--alpha", "0.3", "--gamma", "1.5"}, {"selfish", "--alpha", "0.3", "--gamma", "nan"},
+      {"selfish", "--alpha", "0.3", "--gamma", "x"},   {"selfish", "--alpha", "0.3,", "--gamma", "0"},
+      {"selfish", "--alpha", "0.3"},                   {"selfish", "--alpha", "0.3", "--gamma", "0", "--blocks", "0"},
+      {"selfish", "--alpha", "0.3", "--gamma", "0", "--blocks", "1000000"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args{"attack"};
@@ -124,6 +131,90 @@ TEST(CliAttack, BadInputExitsTwoWithOneLine) {
     for (const auto& a : args) what += a + " ";
     EXPECT_EQ(r.exit_code, 2) << what << r.err;
     EXPECT_TRUE(r.err.starts_with("powlab attack " + c[0] + ": error: ")) << what << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << r.err;
+    EXPECT_EQ(r.out, "") << what;
+  }
+}
+
+// attack selfish: the keys, the revenue share as counted on the chain, and the closed
+// forms beside it.
+TEST(CliAttack, SelfishJson) {
+  const auto j = run_json({"attack", "selfish", "--alpha", "0.3", "--gamma", "0.5", "--blocks", "20000", "--json"});
+  for (const char* key : {"alpha", "gamma", "blocks", "revenue_share", "eyal_sirer", "threshold", "stale_blocks",
+                          "best_chain_blocks", "withheld_blocks", "revealed_blocks", "gamma_measured"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["blocks"], 20000);
+  EXPECT_NEAR(j["eyal_sirer"].get<double>(), 0.3269, 5e-5);
+  EXPECT_NEAR(j["threshold"].get<double>(), 0.25, 1e-12);
+  EXPECT_EQ(j["revenue_share"].get<double>(),
+            j["pool_best_chain_blocks"].get<double>() / j["best_chain_blocks"].get<double>());
+  EXPECT_EQ(j["stale_blocks"].get<std::uint64_t>() + j["best_chain_blocks"].get<std::uint64_t>(), 20000u);
+  // 20,000 blocks: four standard deviations of the share are about 0.03 here.
+  EXPECT_NEAR(j["revenue_share"].get<double>(), 0.3269, 0.03);
+  EXPECT_GT(j["withheld_blocks"].get<std::uint64_t>(), 1000u);
+
+  const auto rows = run_json({"attack", "selfish", "--alpha", "0.3,0.4", "--gamma", "0,1", "--blocks", "2000", "--json"});
+  ASSERT_EQ(rows["rows"].size(), 4u);
+  EXPECT_EQ(rows["rows"][3]["alpha"], 0.4);
+  EXPECT_EQ(rows["rows"][3]["gamma"], 1.0);
+  EXPECT_EQ(rows["rows"][3]["ties_to_pool"], rows["rows"][3]["ties"]);
+  EXPECT_EQ(rows["rows"][0]["ties_to_pool"], 0);
+}
+
+// A selfish miner inside `powlab race`: the summary says what it did, and the event log holds
+// its withheld and revealed blocks.
+TEST(CliAttack, RaceWithSelfishMiner) {
+  test::TempDir dir;
+  const std::string csv = dir.file("events.csv");
+  const auto r = run_powlab({"race", "--miners", "honest=7,eve=3:selfish", "--gamma", "0.5", "--blocks", "400",
+                             "--seed", "4", "--events", csv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("selfish miner eve (Eyal-Sirer): "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gamma 0.500 (drawn)"), std::string::npos) << r.out;
+  std::ifstream in(csv);
+  std::map<std::string, int> kinds;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string time, node, kind;
+    std::getline(f, time, ',');
+    std::getline(f, node, ',');
+    std::getline(f, kind, ',');
+    ++kinds[kind];
+    if (kind == "withheld" || kind == "revealed") {
+      EXPECT_EQ(node, "eve") << line;
+    }
+  }
+  EXPECT_GT(kinds["withheld"], 20);
+  EXPECT_GT(kinds["revealed"], 20);
+  EXPECT_GT(kinds["reorg"], 5);
+
+  const auto j = run_json({"race", "--miners", "h1=1,h2=1,h3=1,eve=1.5:selfish", "--gamma", "network", "--delay-ms",
+                           "1000", "--interval", "600", "--blocks", "3000", "--json"});
+  EXPECT_EQ(j["selfish"]["gamma"], "network");
+  EXPECT_GT(j["selfish"]["ties"].get<int>(), 50);
+  EXPECT_GT(j["selfish"]["gamma_measured"].get<double>(), 0.4);  // two of three honest nodes see the pool first
+}
+
+TEST(CliAttack, RaceSelfishBadInputExitsTwo) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"--miners", "a=1,b=1:greedy"},
+      {"--miners", "a=1:selfish,b=1:selfish"},
+      {"--miners", "a=1,b=1:"},
+      {"--miners", "a=1,b=1", "--gamma", "0.5"},
+      {"--miners", "a=1,b=1:selfish", "--gamma", "1.5"},
+      {"--miners", "a=1,b=1:selfish", "--gamma", "-1"},
+      {"--miners", "a=1,b=1:selfish", "--gamma", "nets"},
+      {"--miners", "a=1,b=1:selfish", "--gamma", "network", "--mode", "live"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args{"race", "--blocks", "10"};
+    args.insert(args.end(), c.begin(), c.end());
+    const auto r = run_powlab(args);
+    std::string what;
+    for (const auto& a : args) what += a + " ";
+    EXPECT_EQ(r.exit_code, 2) << what << r.err;
+    EXPECT_TRUE(r.err.starts_with("powlab race: error: ")) << what << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << r.err;
     EXPECT_EQ(r.out, "") << what;
   }
@@ -162,7 +253,7 @@ TEST(CliAttack, ReadmeShowsRealOutput) {
 
 // --help shows each attack with output: the lines it shows are what the command prints.
 TEST(CliAttack, HelpShowsRealOutput) {
-  for (const std::string sub : {"double-spend", "majority"}) {
+  for (const std::string sub : {"double-spend", "majority", "selfish"}) {
     const auto help = run_powlab({"attack", sub, "--help"});
     ASSERT_EQ(help.exit_code, 0);
     const std::size_t at = help.out.find("$ powlab attack " + sub);

@@ -62,6 +62,7 @@ class Vocabulary : public ::testing::Test {
         {{"attack", "majority"}, {"--alpha", "0.4", "--depth", "1", "--trials", "200"}},
         {{"cryptojack"}, {"--preset", "coinhive-2018-02"}},
         {{"watch"}, {"--duration", "0.3", "--interval", "0.1"}},
+        {{"attack", "selfish"}, {"--alpha", "0.3", "--gamma", "0.5", "--blocks", "2000"}},
     };
   }
   static std::vector<std::string> cat(const std::vector<std::string>& a, const std::vector<std::string>& b) {

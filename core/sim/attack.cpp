@@ -90,6 +90,39 @@ std::optional<double> majority_mean_blocks_analytic(double alpha, std::int64_t d
   return static_cast<double>(depth + 1) / (2 * alpha - 1);
 }
 
+double eyal_sirer_revenue(double alpha, double gamma) {
+  // Eyal and Sirer 2014, equation 8 (the stationary distribution of their state machine):
+  // (0.30, 0) -> 0.2731, (0.30, 0.5) -> 0.3269, (0.40, 1) -> 0.5674, (0.45, 0.5) -> 0.6806.
+  // The model assumes a < 1/2; at 1/2 it gives 1, and past it the pool's secret branch outgrows
+  // the public one for good, so it earns every block.
+  if (alpha >= 0.5) return 1.0;
+  const double a = alpha;
+  const double num = a * (1 - a) * (1 - a) * (4 * a + gamma * (1 - 2 * a)) - a * a * a;
+  const double den = 1 - a * (1 + (2 - a) * a);
+  return num / den;
+}
+
+double selfish_threshold(double gamma) { return (1 - gamma) / (3 - 2 * gamma); }
+
+RaceConfig selfish_race_config(double alpha, double gamma, std::uint64_t blocks, std::uint64_t seed) {
+  if (!(alpha > 0 && alpha < 1)) throw ParseError("alpha must be in (0, 1)");
+  if (!(gamma >= 0 && gamma <= 1)) throw ParseError("gamma must be in [0, 1]");
+  if (blocks < 1 || blocks > kMaxSelfishBlocks) {
+    throw ParseError("blocks must be in [1, " + std::to_string(kMaxSelfishBlocks) + "]");
+  }
+  RaceConfig c;
+  c.mode = RaceMode::event;
+  c.miners = {MinerSpec{"honest", 1 - alpha, Strategy::honest}, MinerSpec{"pool", alpha, Strategy::selfish}};
+  c.gamma = gamma;
+  c.blocks = blocks;
+  c.seed = seed;
+  c.lab.spacing = 600;
+  c.lab.halving_interval = 210'000;  // the race command's default
+  // No retarget inside the race: the lab network's longest window, past the most blocks asked.
+  c.lab.retarget_interval = static_cast<std::int64_t>(kMaxSelfishBlocks) + 1;
+  return c;
+}
+
 Interval wilson_ci95(std::uint64_t successes, std::uint64_t trials) {
   // Wilson 1927: the score interval; unlike the normal approximation it stays inside [0, 1]
   // and is not empty at 0 successes.

@@ -26,6 +26,8 @@ std::string_view to_string(EventKind k) {
     case EventKind::found: return "found";
     case EventKind::received: return "received";
     case EventKind::reorg: return "reorg";
+    case EventKind::withheld: return "withheld";
+    case EventKind::revealed: return "revealed";
   }
   return "?";
 }

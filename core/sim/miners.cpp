@@ -47,6 +47,13 @@ void validate_miners(const std::vector<MinerSpec>& miners) {
     if (!seen.insert(m.name).second) throw ParseError("duplicate miner name '" + m.name + "'");
     check_power(m.name, m.power);
   }
+  std::size_t selfish = 0;
+  for (const MinerSpec& m : miners) {
+    if (m.strategy == Strategy::selfish && ++selfish > 1) {
+      throw ParseError("more than one :selfish miner ('" + m.name +
+                       "'): the Eyal-Sirer strategy is one pool against honest miners");
+    }
+  }
   double sum = 0;
   for (const MinerSpec& m : miners) sum += m.power;
   if (!std::isfinite(sum)) throw ParseError("the miners' powers sum to infinity; use smaller numbers");
@@ -67,7 +74,18 @@ std::vector<MinerSpec> parse_miners(std::string_view text) {
     }
     MinerSpec m;
     m.name = std::string(item.substr(0, eq));
-    m.power = parse_number(item.substr(eq + 1), "power of miner '" + m.name + "'");
+    std::string_view power = item.substr(eq + 1);
+    if (const std::size_t colon = power.find(':'); colon != std::string_view::npos) {
+      const std::string_view strategy = power.substr(colon + 1);
+      if (strategy == "selfish") {
+        m.strategy = Strategy::selfish;
+      } else if (strategy != "honest") {
+        throw ParseError("--miners: unknown strategy '" + std::string(strategy) + "' for miner '" + m.name +
+                         "' (use :honest or :selfish)");
+      }
+      power = power.substr(0, colon);
+    }
+    m.power = parse_number(power, "power of miner '" + m.name + "'");
     out.push_back(std::move(m));
     pos = comma + 1;
   }
@@ -97,6 +115,15 @@ std::vector<MinerSpec> miners_from_distribution(std::size_t count, std::string_v
   }
   validate_miners(out);  // a huge exponent underflows a power to 0: refused, not divided by
   return out;
+}
+
+std::string_view to_string(Strategy s) { return s == Strategy::selfish ? "selfish" : "honest"; }
+
+std::optional<std::size_t> selfish_miner(const std::vector<MinerSpec>& miners) {
+  for (std::size_t i = 0; i < miners.size(); ++i) {
+    if (miners[i].strategy == Strategy::selfish) return i;
+  }
+  return std::nullopt;
 }
 
 std::vector<double> hash_shares(const std::vector<MinerSpec>& miners) {

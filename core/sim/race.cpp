@@ -71,6 +71,11 @@ Race::Race(const RaceConfig& config, bool keep_arrivals)
   n_ = static_cast<std::uint32_t>(nodes_.size());
   flood_seen_.assign(n_, 0);
   if (keep_arrivals_) arrivals_.resize(n_);
+  if (const auto pool = selfish_miner(cfg_.miners)) {
+    selfish_ = static_cast<std::uint32_t>(*pool);
+    drawn_tie_.assign(n_, kNoMiner);
+    drawn_pool_.assign(n_, 0);
+  }
   if (cfg_.mode == RaceMode::event) {
     const auto expect = static_cast<std::size_t>(std::min<std::uint64_t>(cfg_.blocks + 1, 1u << 26));
     tree_.reserve(expect);
@@ -275,6 +280,8 @@ void Race::receive(std::uint32_t u, std::uint32_t i, double t, bool found_here) 
   // Orphans this block unlocked, and those in turn, oldest first: the ledger's order.
   auto ready = [&](std::uint32_t w) { return holds(u, entry(w).parent); };
   while (const auto w = node.waiting.take_oldest_ready(ready)) adopt(u, *w, t, false);
+  // The selfish pool reacts once the public chain it sees has grown (selfish.cpp).
+  if (u == selfish_ && public_tip_ != public_seen_) selfish_heard(t);
 }
 
 // Node u takes block i (its parent already held): the ledger's fork choice, most work, and
@@ -283,6 +290,8 @@ void Race::adopt(std::uint32_t u, std::uint32_t i, double t, bool found_here) {
   Node& node = nodes_[u];
   if (keep_arrivals_) arrivals_[u].push_back(i);
   const BlockTree::Entry& e = entry(i);
+  // Everything the pool receives is public (its own blocks never come back to it).
+  if (u == selfish_ && !found_here && e.chainwork > entry(public_tip_).chainwork) public_tip_ = i;
   const std::uint32_t old = node.tip;
   if (!(e.chainwork > entry(old).chainwork)) return;  // a side branch for this node
   node.tip = i;
@@ -340,10 +349,16 @@ void Race::find_block(std::uint32_t u, double t) {
   const auto index = static_cast<std::uint32_t>(tree_.size());
   const Hash256 id = sim_block_id(cfg_.seed, index);
   tree_.prefetch(id);
-  const BlockTemplate tmpl = tree_.template_on(node.tip, unix_now(t));
+  const std::uint32_t parent = selfish_ == kNoMiner ? node.tip : parent_for(u);
+  const BlockTemplate tmpl = tree_.template_on(parent, unix_now(t));
   std::vector<Transaction> txs;
   txs.push_back(make_coinbase(tmpl.height, cfg_.miners[u].name, tmpl.subsidy, 0));
-  announce(u, add_block(Block::make_simulated_committed(template_header(tmpl), std::move(txs), id), u, t), t);
+  const std::uint32_t rec = add_block(Block::make_simulated_committed(template_header(tmpl), std::move(txs), id), u, t);
+  if (selfish_ == kNoMiner) {
+    announce(u, rec, t);
+  } else {
+    on_found(u, rec, t);
+  }
   reschedule(u, t);
 }
 
@@ -358,16 +373,18 @@ void Race::run_event() {
     schedule_find(u, 0);
   }
   queue_.reserve(4 * n_);
-  while (!queue_.empty()) {
-    const auto e = queue_.pop();
-    ++events_;
-    if (e.payload.kind == EvKind::find) {
-      if (e.payload.arg != nodes_[e.payload.node].gen || found_ >= cfg_.blocks) continue;
-      find_block(e.payload.node, e.time);
-    } else {
-      deliver(e.payload, e.time);
+  do {
+    while (!queue_.empty()) {
+      const auto e = queue_.pop();
+      ++events_;
+      if (e.payload.kind == EvKind::find) {
+        if (e.payload.arg != nodes_[e.payload.node].gen || found_ >= cfg_.blocks) continue;
+        find_block(e.payload.node, e.time);
+      } else {
+        deliver(e.payload, e.time);
+      }
     }
-  }
+  } while (flush_selfish(last_found_time_));  // a pool still holding blocks publishes them, then drain again
 }
 
 void Race::deliver(const Ev& e, double t) {
@@ -381,15 +398,21 @@ void Race::deliver(const Ev& e, double t) {
   // layer: every node e.node + 1 hops from the finder, in flood order.
   const std::uint32_t rec = e.arg;
   const std::uint32_t k = e.node;
-  // receive() never starts a flight, so flights_ does not move under this reference.
-  Flight& f = flights_[static_cast<std::size_t>(flight_of_[rec])];
-  const std::uint32_t begin = k == 0 ? 0 : f.layer_end[k - 1];
-  for (std::uint32_t idx = begin; idx < f.layer_end[k]; ++idx) {
+  // Done already: every node had it sooner (the selfish pool's zero-latency links).
+  if (flight_of_[rec] < 0) return;
+  // A node's receive() may make the selfish pool publish, which starts flights: index, never
+  // hold a reference into flights_ across it.
+  const auto slot = static_cast<std::size_t>(flight_of_[rec]);
+  const std::uint32_t begin = k == 0 ? 0 : flights_[slot].layer_end[k - 1];
+  for (std::uint32_t idx = begin; idx < flights_[slot].layer_end[k]; ++idx) {
+    Flight& f = flights_[slot];
     const std::uint32_t v = f.order[idx];
+    if (f.got[v] != 0) continue;  // had it sooner (deliver_direct)
     f.got[v] = 1;
     ++f.received;
     receive(v, rec, t, false);
   }
+  Flight& f = flights_[slot];
   if (k + 1 < f.layer_end.size()) {
     queue_.push(t + cfg_.latency.mean, Ev{k + 1, rec, EvKind::layer});
   } else {
@@ -412,6 +435,10 @@ void validate_config(const RaceConfig& c) {
   if (!(c.total_hashrate >= 0) || !std::isfinite(c.total_hashrate)) throw ParseError("hash rate must be finite and >= 0");
   if (!(c.live_hashrate >= 0) || !std::isfinite(c.live_hashrate)) throw ParseError("--hashrate must be finite and >= 0");
   if (!(c.max_seconds >= 0) || !std::isfinite(c.max_seconds)) throw ParseError("--max-seconds must be finite and >= 0");
+  if (!(c.gamma >= 0 && c.gamma <= 1)) throw ParseError("gamma must be in [0, 1]");
+  if (c.gamma_network && c.mode != RaceMode::event) {
+    throw ParseError("gamma from the network needs event mode (live mode relays on one machine's clock)");
+  }
   if (c.topology.kind == TopologySpec::Kind::random && c.miners.size() > 1 && c.topology.degree >= c.miners.size()) {
     throw ParseError("--topology random:" + std::to_string(c.topology.degree) + " needs more than " +
                      std::to_string(c.topology.degree) + " nodes (have " + std::to_string(c.miners.size()) + ")");

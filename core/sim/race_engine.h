@@ -108,6 +108,20 @@ class Race {
   void receive(std::uint32_t u, std::uint32_t i, double t, bool found_here);
   void adopt(std::uint32_t u, std::uint32_t i, double t, bool found_here);
 
+  // ---- strategies (selfish.cpp) ----
+
+  // Block i was just found by u (added to the tree): announced, or withheld by the pool.
+  void on_found(std::uint32_t u, std::uint32_t i, double t);
+  // The block an honest miner u builds on: its tip, or on a revealed tie the pool's block
+  // with probability gamma (drawn once per miner and tie).
+  std::uint32_t parent_for(std::uint32_t u);
+  void selfish_found(std::uint32_t i, double t);
+  void selfish_heard(double t);
+  void publish(std::uint32_t i, double t, bool was_withheld);
+  void deliver_direct(std::uint32_t v, std::uint32_t i, double t);
+  bool flush_selfish(double t);
+  void summarize_selfish(RaceResult& res) const;
+
   // ---- event mode ----
 
   double work_of(std::uint32_t bits);
@@ -175,6 +189,20 @@ class Race {
   bool pow_skipped_ = false;
   std::vector<std::string> notes_;
   std::vector<std::string> recent_;
+
+  // The selfish pool (Eyal and Sirer's state machine, selfish.cpp); selfish_ == kNoMiner: none.
+  // Its private branch is its node's tip; public_tip_ is the most-work block it knows that
+  // everyone may know (honest blocks it received, its own it published).
+  std::uint32_t selfish_ = kNoMiner;
+  std::uint32_t public_tip_ = 0;
+  std::uint32_t public_seen_ = 0;        // public_tip_ when the pool last reacted
+  std::vector<std::uint32_t> withheld_;  // its secret blocks, oldest first
+  // The revealed tie: the pool's block and the honest block it matched (kNoMiner: none).
+  std::uint32_t tie_pool_ = kNoMiner;
+  std::uint32_t tie_honest_ = kNoMiner;
+  std::vector<std::uint32_t> drawn_tie_;  // per node: the tie (tie_pool_) its gamma draw was for
+  std::vector<std::uint8_t> drawn_pool_;  // per node: that draw's answer (1: the pool's block)
+  SelfishOutcome selfish_out_;
 };
 
 ConsensusParams make_params(const RaceConfig& c);  // lab_network, its errors as ParseError

@@ -67,7 +67,8 @@ BlockPtr Race::mine_genesis(BlockDraft d) const {
 }
 
 void Race::refresh_work(std::uint32_t u, LiveWork& w) {
-  const std::uint32_t tip = nodes_[u].tip;
+  // The tip, or on a tie the pool revealed the side this miner's gamma draw chose.
+  const std::uint32_t tip = selfish_ == kNoMiner ? nodes_[u].tip : parent_for(u);
   if (w.valid && w.draft.header.prev_hash == tree_.hash_of(tip)) return;
   const BlockTemplate tmpl = tree_.template_on(tip, static_cast<std::int64_t>(std::time(nullptr)));
   w.extranonce = 0;
@@ -146,11 +147,13 @@ void Race::run_live() {
         const double t = wall(start);
         const std::int64_t height = w.draft.txs.front().coinbase_height;
         const std::uint32_t rec = add_block(Block::make(h, w.draft.txs), u, t);
-        char line[160];
-        std::snprintf(line, sizeof line, "#%lld %s %.16s...", static_cast<long long>(height),
-                      cfg_.miners[u].name.c_str(), hash_to_display(tree_.hash_of(rec)).c_str());
-        note_recent(line);
-        announce(u, rec, t);
+        if (u != selfish_) {  // the selfish pool's blocks are noted as withheld or published (selfish.cpp)
+          char line[160];
+          std::snprintf(line, sizeof line, "#%lld %s %.16s...", static_cast<long long>(height),
+                        cfg_.miners[u].name.c_str(), hash_to_display(tree_.hash_of(rec)).c_str());
+          note_recent(line);
+        }
+        on_found(u, rec, t);
         w.valid = false;
       } else if (w.next_nonce >= kNonceSpace) {
         set_extranonce(w.draft, ++w.extranonce);
@@ -173,8 +176,11 @@ void Race::run_live() {
                            : "stopped at the time budget after " + std::to_string(found_) + " blocks");
     }
   }
-  // Messages still on their way are delivered at once (no point waiting for the wall clock).
-  deliver_due(kNever);
+  // Messages still on their way are delivered at once (no point waiting for the wall clock),
+  // and a selfish pool publishes what it still holds.
+  do {
+    deliver_due(kNever);
+  } while (flush_selfish(wall(start)));
   emit_view(wall(start));
 }
 

@@ -168,6 +168,7 @@ RaceResult Race::summarize() {
     }
     res.miners.push_back(std::move(m));
   }
+  summarize_selfish(res);
   return res;
 }
 

@@ -23,6 +23,7 @@
 
 #include "powlab/ledger/block.h"
 #include "powlab/ledger/chain.h"
+#include "powlab/sim/race.h"
 
 namespace powlab::sim {
 
@@ -42,6 +43,21 @@ std::optional<std::int64_t> min_z_exact(double q, long double risk, int premine,
 long double majority_analytic(double alpha, std::int64_t depth);
 // Mean blocks mined (by both sides) until the attacker is ahead, for alpha > 1/2: (depth+1)/(2a-1).
 std::optional<double> majority_mean_blocks_analytic(double alpha, std::int64_t depth);
+
+// Selfish mining (Eyal and Sirer 2014, "Majority is not enough", equation 8): the pool's share
+// of the best chain's blocks, R = [a(1-a)^2(4a + g(1-2a)) - a^3] / [1 - a(1 + (2-a)a)], for
+// pool share a < 1/2 and gamma g (honest power that mines on the pool's block in a tie); 1 for
+// a >= 1/2.
+double eyal_sirer_revenue(double alpha, double gamma);
+// The smallest a for which selfish mining pays: (1-g)/(3-2g) (their equation 9's bound).
+double selfish_threshold(double gamma);
+
+// The race `attack selfish` runs (core/sim/selfish.cpp plays the pool): two miners on a mesh
+// with no latency, "honest" with 1 - alpha and "pool" with alpha, :selfish; one nBits for the
+// whole race (no retarget), so most work is most blocks, as in the paper's model.
+RaceConfig selfish_race_config(double alpha, double gamma, std::uint64_t blocks, std::uint64_t seed);
+// The most blocks it allows: the lab network's longest retarget window, never reached.
+inline constexpr std::uint64_t kMaxSelfishBlocks = 999'999;
 
 // The Wilson score interval at 95 % (z = 1.959964) for `successes` of `trials`.
 struct Interval {

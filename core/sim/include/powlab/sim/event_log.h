@@ -2,11 +2,13 @@
 // exercise. Columns:
 //   time    simulated seconds since the race began (event mode), or wall seconds (live mode)
 //   node    the node's (miner's) name
-//   kind    found | received | reorg
+//   kind    found | received | reorg | withheld | revealed
+//           withheld: a selfish miner found the block and keeps it secret (in place of found);
+//           revealed: it publishes a block it withheld (the block then travels as any other)
 //   height  the block's height (reorg: the new tip's height)
 //   hash    the block's hash in display order (reorg: the new tip)
 //   parent  its parent's hash (reorg: the tip that was given up)
-//   depth   reorg: blocks taken off the old chain; 0 for found and received
+//   depth   reorg: blocks taken off the old chain; 0 for the other kinds
 // Numbers are printed with fixed formats, so one seed gives a byte-identical file.
 #pragma once
 
@@ -19,7 +21,7 @@
 
 namespace powlab::sim {
 
-enum class EventKind { found, received, reorg };
+enum class EventKind { found, received, reorg, withheld, revealed };
 std::string_view to_string(EventKind k);
 
 class EventLog {

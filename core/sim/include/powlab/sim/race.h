@@ -64,6 +64,12 @@ struct RaceConfig {
   // event mode: total hash rate in hashes per simulated second. 0: work(initial nBits) / T,
   // so the first period runs at the interval.
   double total_hashrate = 0;
+  // A :selfish miner's gamma (Eyal and Sirer's γ): on a tie the pool revealed, the fraction
+  // of honest power that mines on the pool's block, in [0, 1]. gamma_network: no draw; the
+  // pool is linked to every node with zero latency (honest links keep the latency), so the
+  // first-seen rule decides, and the result reports the gamma that came of it. Event mode only.
+  double gamma = 0;
+  bool gamma_network = false;
 
   // live mode
   unsigned threads = 1;          // threads per search slice (0: every core)
@@ -89,6 +95,22 @@ struct MinerOutcome {
   std::uint64_t max_reorg_depth = 0;
   std::uint64_t hashes = 0;      // live mode: hashes tried
   double hashrate = 0;           // live: measured H/s; event: simulated H/s
+};
+
+// What a :selfish miner did (core/sim/selfish.cpp). Its revenue is its MinerOutcome: blocks
+// on the final best chain, read from the chain.
+struct SelfishOutcome {
+  bool present = false;
+  std::uint32_t miner = 0;            // index into RaceResult::miners
+  double gamma = 0;                   // as configured (meaningless when gamma_network)
+  bool gamma_network = false;
+  std::uint64_t withheld = 0;         // blocks it kept secret when found
+  std::uint64_t revealed = 0;         // of them, published later
+  std::uint64_t published_at_once = 0;  // found in a revealed tie and published at once
+  std::uint64_t abandoned = 0;        // withheld blocks given up when the public chain overtook
+  std::uint64_t ties = 0;             // ties it revealed (match) that an honest block then decided
+  std::uint64_t ties_to_pool = 0;     // of them, decided by an honest block on the pool's branch
+  double gamma_measured = 0;          // ties_to_pool / ties (0 when no tie was decided)
 };
 
 struct DifficultySample {
@@ -132,6 +154,7 @@ struct RaceResult {
   bool pow_skipped = false;          // event mode: PoW was not checked (simulated proof)
   std::string topology;
   std::string latency;
+  SelfishOutcome selfish;
   ConsensusParams params;
   std::vector<std::string> notes;    // things the user should know (machine too slow, ...)
 };
@@ -154,7 +177,7 @@ struct LiveView {
   std::vector<std::string> recent;  // recent blocks and forks, newest last
 };
 
-// Checks the configuration (miners, topology connectivity, blocks > 0, ...) and throws
+// Checks the configuration (miners, topology connectivity, blocks > 0, gamma, ...) and throws
 // ParseError naming the problem. run_race calls it first.
 void validate_config(const RaceConfig& config);
 
