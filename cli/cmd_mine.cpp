@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command.h"
+#include "mpi_commands.h"
 #include "powlab/kernels.h"
 #include "powlab/mining/miner.h"
 #include "powlab/mining/search.h"
@@ -48,6 +49,7 @@ struct MineOptions {
   std::optional<double> max_seconds;
   bool version_rolling = false;
   bool json = false;
+  bool mpi = false;  // issue 15: cmd_mine_mpi.cpp
   // lab network, when creating a chain (the names `race` uses)
   std::optional<std::int64_t> interval;
   std::optional<std::int64_t> retarget;
@@ -385,6 +387,12 @@ void report_summary(const MineOptions& o, const ChainState& chain, const MineTot
 
 int run(const MineOptions& o) {
   check_options(o);
+  if (o.mpi) {  // issue 15: the ranks mine F as a pool (cmd_mine_mpi.cpp)
+    if (o.throttle != 1 || o.version_rolling || o.max_seconds) {
+      throw UsageError("--mpi mines to the last block at full speed: --throttle, --version-rolling and --max-seconds do not apply");
+    }
+    return run_mine_mpi({o.chain, o.blocks, o.threads, o.kernel, o.miner, o.json, [&o] { return new_network(o); }});
+  }
   std::optional<MineSession> session = open_chain(o);
   if (!session) return kExitInvalid;
   MineSession& s = *session;
@@ -472,6 +480,7 @@ void add_mine(CLI::App& app, Registry& registry) {
   sub->add_option("--pow-limit", o->pow_limit, "lab: easiest nBits allowed (new chain), e.g. 0x207fffff")
       ->type_name("HEX");
   sub->add_flag("--json", o->json, "one JSON object per block, then a summary (JSON Lines)");
+  sub->add_flag("--mpi", o->mpi, "under mpirun, with --chain: the ranks mine it as a pool; rank 0 owns the file");
   registry.push_back({sub, [o] { return run(*o); }});
 }
 

@@ -3,9 +3,12 @@
 // mpi_missing.cpp answers every one with a UsageError that says how to build them.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "powlab/consensus/params.h"
 #include "race_sweep.h"
 
 namespace powlab::cli {
@@ -25,6 +28,19 @@ struct BenchMpiArgs {
 
 // `mpirun -np N powlab bench --mpi`: every rank runs this; rank 0 prints.
 int run_bench_mpi(const BenchMpiArgs& args);
+
+// `mpirun -np N powlab mine --mpi --chain F` (cmd_mine_mpi.cpp): rank 0 owns F and the
+// templates; every rank searches its own extranonce range.
+struct MineMpiArgs {
+  std::string chain;
+  std::int64_t blocks = 1;
+  unsigned threads = 0;  // per rank; 0 = every core
+  std::string kernel;
+  std::string miner = "miner";
+  bool json = false;
+  std::function<ConsensusParams()> new_network;  // rank 0, when F does not exist yet
+};
+int run_mine_mpi(const MineMpiArgs& args);
 
 // `mpirun -np N powlab race --mode event --mpi --sweep GRID` (mpi_sweep.cpp): rank r runs the
 // grid points i with i % N == r, and rank 0 prints every row in grid order.

@@ -144,5 +144,42 @@ TEST(MpiSweep, BadGridExitsTwo) {
   EXPECT_EQ(live.exit_code, 2) << live.err;
 }
 
+// One chain mined by 4 ranks as a pool: every block found is credited to one rank, the hashes
+// add up, and the file verifies in full.
+TEST(MpiMine, FourRanksMineOneChain) {
+  test::TempDir dir;
+  const std::string chain = dir.file("pool.chain");
+  const MpiRun r = shell("$MPIRUN -np 4 $P mine --mpi --chain " + chain + " --blocks 4 --zeros 16 --threads 1 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["blocks_mined"], 4);
+  EXPECT_EQ(j["height"], 3);
+  ASSERT_EQ(j["ranks"].size(), 4u);
+  std::uint64_t blocks = 0, hashes = 0;
+  for (const json& rank : j["ranks"]) {
+    blocks += rank["blocks_found"].get<std::uint64_t>();
+    hashes += rank["hashes"].get<std::uint64_t>();
+    EXPECT_GT(rank["hashes"].get<std::uint64_t>(), 0u) << rank.dump();  // every rank searched
+  }
+  EXPECT_EQ(blocks, 4u);
+  EXPECT_EQ(hashes, j["hashes"].get<std::uint64_t>());
+  const MpiRun verify = shell("$P chain verify " + chain);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// A rank killed while the others mine (and rank 0 saves a block every few milliseconds): the
+// job stops with mpirun's notice and a non-zero exit, and the file is whole and valid.
+TEST(MpiMine, KilledRankLeavesAWholeFile) {
+  test::TempDir dir;
+  const std::string chain = dir.file("pool.chain");
+  ASSERT_EQ(shell("$P mine --chain " + chain + " --zeros 8 --threads 1").exit_code, 0);
+  const MpiRun r = shell("$MPIRUN -np 4 $P mine --mpi --chain " + chain +
+                         " --blocks 1000000 --threads 1 & pid=$!; sleep 1.5; kill -9 $(pgrep -P $pid | sed -n 3p); wait $pid");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("exited on signal 9"), std::string::npos) << r.err;
+  const MpiRun verify = shell("$P chain verify " + chain);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
 }  // namespace
 }  // namespace powlab

@@ -79,6 +79,23 @@ std::string Comm::broadcast(const std::string& text, int root) {
   return out;
 }
 
+void Comm::send(int dest, int tag, const std::vector<std::uint8_t>& bytes) {
+  check(MPI_Send(bytes.data(), checked_int(bytes.size(), "send"), MPI_BYTE, dest, tag, MPI_COMM_WORLD), "MPI_Send");
+}
+
+std::optional<Comm::Message> Comm::poll(int source, int tag) {
+  int flag = 0;
+  MPI_Status st;
+  check(MPI_Iprobe(source == kAny ? MPI_ANY_SOURCE : source, tag == kAny ? MPI_ANY_TAG : tag, MPI_COMM_WORLD, &flag, &st),
+        "MPI_Iprobe");
+  if (flag == 0) return std::nullopt;
+  int n = 0;
+  check(MPI_Get_count(&st, MPI_BYTE, &n), "MPI_Get_count");
+  Message m{st.MPI_SOURCE, st.MPI_TAG, std::vector<std::uint8_t>(static_cast<std::size_t>(n))};
+  check(MPI_Recv(m.bytes.data(), n, MPI_BYTE, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE), "MPI_Recv");
+  return m;
+}
+
 void Comm::abort(int code) {
   MPI_Abort(MPI_COMM_WORLD, code);
   std::abort();  // MPI_Abort does not return; this keeps [[noreturn]] honest if it ever did

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,6 +37,19 @@ class Comm {
   std::vector<std::string> gather(const std::string& mine);
   // `text` as `root` had it, on every rank.
   std::string broadcast(const std::string& text, int root = 0);
+  // Point to point, tagged. `send` returns once `bytes` may be reused; powlab's messages (a
+  // block of a few hundred bytes) go out eagerly, so it does not wait for the receiver.
+  void send(int dest, int tag, const std::vector<std::uint8_t>& bytes);
+  struct Message {
+    int source = 0;
+    int tag = 0;
+    std::vector<std::uint8_t> bytes;
+  };
+  // The next message from `source` (kAny: any) with `tag` (kAny: any), received; nullopt at
+  // once when none is waiting (MPI_Iprobe: never blocks, so a caller can sleep between polls
+  // and leave the CPU to its search threads).
+  static constexpr int kAny = -1;
+  std::optional<Message> poll(int source, int tag);
   // MPI_Abort: every rank of the job ends with `code` (for an error on one rank that the others
   // would otherwise wait for forever).
   [[noreturn]] void abort(int code);
