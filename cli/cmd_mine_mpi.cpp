@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -247,7 +248,9 @@ int run_rank0(cluster::Comm& comm, const MineMpiArgs& a, ChainFile file, std::in
                 << format_big(static_cast<double>(r["hashes"].get<std::uint64_t>())) << " hashes, "
                 << format_hashrate(r["hashes_per_second"].get<double>()) << '\n';
     }
-    std::cout << "total: " << count_noun(static_cast<std::uint64_t>(mined), "block") << " in " << seconds << " s, "
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%.2f s", seconds);
+    std::cout << "total: " << count_noun(static_cast<std::uint64_t>(mined), "block") << " in " << secs << ", "
               << format_hashrate(seconds > 0 ? static_cast<double>(hashes) / seconds : 0) << ", "
               << count_noun(stale, "stale find") << "; " << a.chain << " at height " << chain->height() << '\n';
   }
