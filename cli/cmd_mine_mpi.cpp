@@ -23,6 +23,7 @@
 
 #include "command.h"
 #include "mpi_commands.h"
+#include "mpi_search.h"
 #include "powlab/cluster/comm.h"
 #include "powlab/consensus/target.h"
 #include "powlab/ledger/store.h"
@@ -47,41 +48,6 @@ void on_signal(int sig) {
 }
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-// One mine_block at a time on its own thread, so the rank's main thread stays free for MPI.
-class Search {
- public:
-  ~Search() { stop(); }
-  void start(const ChainState& chain, MineRequest req) {
-    cancel_ = false;
-    done_ = false;
-    req.cancel = &cancel_;
-    thread_ = std::thread([this, &chain, req] {
-      try {
-        result_ = mine_block(chain, req);
-      } catch (const std::exception& e) {
-        error_ = e.what();
-      }
-      done_ = true;
-    });
-  }
-  bool running() const { return thread_.joinable(); }
-  bool finished() const { return thread_.joinable() && done_.load(); }
-  // Stops the search (if it still runs) and returns what it did.
-  MineResult stop() {
-    if (!thread_.joinable()) return {};
-    cancel_ = true;
-    thread_.join();
-    if (!error_.empty()) throw std::runtime_error(error_);
-    return std::move(result_);
-  }
-
- private:
-  std::thread thread_;
-  std::atomic<bool> cancel_{false}, done_{false};
-  MineResult result_;
-  std::string error_;
-};
 
 MineRequest make_request(const MineMpiArgs& a, int rank, std::int64_t time) {
   MineRequest req;

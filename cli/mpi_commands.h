@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "powlab/consensus/params.h"
+#include "powlab/sim/race.h"
 #include "race_sweep.h"
 
 namespace powlab::cli {
@@ -41,6 +42,17 @@ struct MineMpiArgs {
   std::function<ConsensusParams()> new_network;  // rank 0, when F does not exist yet
 };
 int run_mine_mpi(const MineMpiArgs& args);
+
+// `mpirun -np N powlab race --mode live --mpi --nodes N` (cmd_race_live_mpi.cpp): each rank one
+// node with its own block tree; rank 0 prints the summary with `print`, as race prints its own.
+struct LiveMpiArgs {
+  bool calibrate = true;  // no --bits: rank 0 measures and sets the difficulty
+  double delay_ms = 0;
+  std::string latency = "fixed";
+  std::string topology = "mesh";
+};
+int run_race_live_mpi(sim::RaceConfig config, const LiveMpiArgs& args,
+                      const std::function<void(const sim::RaceResult&)>& print);
 
 // `mpirun -np N powlab race --mode event --mpi --sweep GRID` (mpi_sweep.cpp): rank r runs the
 // grid points i with i % N == r, and rank 0 prints every row in grid order.

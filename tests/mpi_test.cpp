@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -145,8 +146,10 @@ TEST(MpiSweep, BadGridExitsTwo) {
       EXPECT_EQ(n, 1u) << grid << ": " << r.err;
     }
   }
-  const MpiRun live = shell("$MPIRUN -np 2 $P race --mode live --mpi --nodes 2 --blocks 1");
-  EXPECT_EQ(live.exit_code, 2) << live.err;
+  // Live mode: one node per rank, and so two ranks at least.
+  const MpiRun one = shell("$MPIRUN -np 1 $P race --mode live --mpi --nodes 1 --blocks 1 --bits 0x1f00ffff");
+  EXPECT_EQ(one.exit_code, 2) << one.err;
+  EXPECT_NE(one.err.find("needs two ranks or more"), std::string::npos) << one.err;
 }
 
 // One chain mined by 4 ranks as a pool: every block found is credited to one rank, the hashes
@@ -183,6 +186,53 @@ TEST(MpiMine, KilledRankLeavesAWholeFile) {
   EXPECT_NE(r.err.find("exited on signal 9"), std::string::npos) << r.err;
   const MpiRun verify = shell("$P chain verify " + chain);
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
+// A live race whose nodes are 4 processes, each with its own block tree: blocks cross MPI as
+// bytes and are checked in full by every receiver. The summary has the keys of a single-process
+// race, the counts add up, and every node's best chain agrees with rank 0's (a tie at the tip,
+// if the race ended on one, is the only disagreement allowed).
+TEST(MpiLiveRace, FourNodesAgreeOnTheCommonPrefix) {
+  const MpiRun r = shell("$MPIRUN -np 4 $P race --mode live --mpi --nodes 4 --blocks 12 --bits 0x1e0fffff --threads 1 "
+                         "--delay-ms 20 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  const MpiRun single = shell("$P race --mode live --nodes 2 --blocks 2 --bits 0x1f00ffff --threads 1 --no-view --json");
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  std::set<std::string> keys, single_keys;
+  for (const auto& [k, v] : j.items()) keys.insert(k);
+  const json sj = json::parse(single.out);
+  for (const auto& [k, v] : sj.items()) single_keys.insert(k);
+  EXPECT_EQ(keys, single_keys);
+  EXPECT_EQ(j["mode"], "live");
+  EXPECT_EQ(j["pow_checked"], true);
+  EXPECT_GE(j["blocks_found"].get<std::uint64_t>(), 12u);
+  std::uint64_t found = 0, best = 0;
+  for (const json& m : j["miners"]) {
+    found += m["blocks_found"].get<std::uint64_t>();
+    best += m["best_chain_blocks"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(found, j["blocks_found"].get<std::uint64_t>());
+  EXPECT_EQ(best, j["best_chain_blocks"].get<std::uint64_t>());
+  EXPECT_EQ(j["best_chain_blocks"].get<std::uint64_t>() + j["stale_blocks"].get<std::uint64_t>(), found);
+  EXPECT_EQ(j["block_messages"].get<std::uint64_t>(), 3 * found);  // each find sent to the 3 others
+  // After the common prefix, nodes may sit on different branches only if those hold equal work:
+  // at one nBits (12 blocks stay inside the first 20-block retarget window), equal lengths.
+  unsigned long common = 0, height = 0;
+  std::vector<unsigned long> lengths(4, 0);
+  int parsed = 0;
+  for (const json& n : j["notes"]) {
+    const std::string s = n;
+    parsed = std::sscanf(s.c_str(),
+                         "every node's best chain agrees with rank 0's on the first %lu of %lu blocks; "
+                         "best-chain lengths by rank: %lu %lu %lu %lu",
+                         &common, &height, &lengths[0], &lengths[1], &lengths[2], &lengths[3]);
+    if (parsed == 6) break;
+  }
+  ASSERT_EQ(parsed, 6) << j["notes"].dump();
+  EXPECT_EQ(height, j["best_chain_blocks"].get<std::uint64_t>());
+  for (unsigned long l : lengths) EXPECT_EQ(l, height) << j["notes"].dump();
+  EXPECT_EQ(j["nodes_agree"].get<bool>(), common == height) << j["notes"].dump();
 }
 
 }  // namespace
