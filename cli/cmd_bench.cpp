@@ -11,7 +11,9 @@
 #include <iostream>
 #include <thread>
 
+#include "bench_kat.h"
 #include "command.h"
+#include "mpi_commands.h"
 #include "powlab/consensus/header.h"
 #include "powlab/kernels.h"
 #include "powlab/mining/search.h"
@@ -26,37 +28,10 @@ struct BenchOptions {
   std::string clock = "cpu";
   unsigned repeats = 5;
   bool json = false;
+  bool mpi = false;
 };
 
-constexpr char kGenesisHex[] =
-    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc8"
-    "1bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
 constexpr double kWarmupSeconds = 0.3;
-
-// Known answer: genesis nonces [0, 2^20) whose hash has 16 leading zero bits (14 of them),
-// checksummed as the first 16 hex digits of SHA-256 over the winners as little-endian uint32.
-// Derived independently with Python's hashlib, not with powlab.
-constexpr std::uint64_t kKatNonces = std::uint64_t{1} << 20;
-constexpr char kKatChecksum[] = "105b3eeaa0c4cc17";
-
-SearchRequest base_request() {
-  SearchRequest req;
-  req.header = BlockHeader::from_hex(kGenesisHex);
-  req.target = ~U256(0) >> 16;  // winners are real but rare (1 in 65536): the re-check path runs
-  return req;
-}
-
-std::string checksum_of(const std::vector<std::uint32_t>& found) {
-  std::vector<std::uint8_t> bytes;
-  for (std::uint32_t n : found) {
-    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
-  }
-  const Digest d = sha256(bytes);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < 8; ++i) s += {kHex[d[i] >> 4], kHex[d[i] & 15]};
-  return s;
-}
 
 std::vector<unsigned> parse_threads(const std::string& list) {
   std::vector<unsigned> out;
@@ -133,6 +108,9 @@ int run(const BenchOptions& o) {
   if (o.repeats == 0 || o.repeats > 100) throw UsageError("--repeats must be in 1..100");
   if (o.clock != "cpu" && o.clock != "wall") throw UsageError("--clock must be cpu or wall (got '" + o.clock + "')");
   const bool use_cpu_clock = o.clock == "cpu";
+  if (o.mpi) {  // cmd_bench_mpi.cpp: one thread count per rank, every core unless --threads says
+    return run_bench_mpi({o.kernel, o.threads.empty() ? std::vector<unsigned>{cores} : threads, seconds, o.repeats, o.json});
+  }
 
   std::vector<const kernels::KernelInfo*> list;
   const kernels::KernelInfo* selected = nullptr;
@@ -290,6 +268,7 @@ void add_bench(CLI::App& app, Registry& registry) {
   sub->add_option("--clock", o->clock,
                   "cpu (default): rate per CPU-second of our threads, as `openssl speed` counts; wall: elapsed time");
   sub->add_flag("--json", o->json, "print a JSON object");
+  sub->add_flag("--mpi", o->mpi, "under mpirun: every rank benches its cores, windows started together; rank 0 prints a row per rank and the total (wall clock)");
   registry.push_back({sub, [o] { return run(*o); }});
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command.h"
+#include "mpi_commands.h"
 #include "powlab/kernels.h"
 #include "powlab/mining/miner.h"
 #include "powlab/mining/search.h"
@@ -51,6 +52,7 @@ struct MineOptions {
   bool json = false;
   // Mine on the branch that ends at this block (a height or a hash), not on the best tip.
   std::optional<std::string> parent;
+  bool mpi = false;  // issue 15: cmd_mine_mpi.cpp
   // lab network, when creating a chain (the names `race` uses)
   std::optional<std::int64_t> interval;
   std::optional<std::int64_t> retarget;
@@ -439,6 +441,13 @@ void report_summary(const MineOptions& o, const MineSession& s, const MineTotals
 
 int run(const MineOptions& o) {
   check_options(o);
+  if (o.mpi) {  // issue 15: the ranks mine F as a pool (cmd_mine_mpi.cpp)
+    if (o.throttle != 1 || o.version_rolling || o.max_seconds) {
+      throw UsageError("--mpi mines to the last block at full speed: --throttle, --version-rolling and --max-seconds do not apply");
+    }
+    if (o.parent) throw UsageError("--mpi mines on the best tip: --parent does not apply");
+    return run_mine_mpi({o.chain, o.blocks, o.threads, o.kernel, o.miner, o.json, [&o] { return new_network(o); }});
+  }
   std::optional<MineSession> session = open_chain(o);
   if (!session) return kExitInvalid;
   MineSession& s = *session;
@@ -537,6 +546,7 @@ void add_mine(CLI::App& app, Registry& registry) {
                   "hash (side branches too); the chain's most-work rule decides whether it reorgs")
       ->type_name("BLOCK");
   sub->add_flag("--json", o->json, "one JSON object per block, then a summary (JSON Lines)");
+  sub->add_flag("--mpi", o->mpi, "under mpirun, with --chain: the ranks mine it as a pool; rank 0 owns the file");
   registry.push_back({sub, [o] { return run(*o); }});
 }
 

@@ -16,10 +16,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 
 # Debian 12 packages: the toolchain and every find_package dependency.
+# openmpi-bin and libopenmpi-dev: mpirun and the MPI library behind `--mpi` (issue 15; the test
+# suite runs the MPI paths under mpirun when they are built).
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only "recommended" by
 # clang) build the fuzz targets and the CI's ASan+UBSan stage (.ci/run, docs/FUZZING.md).
 packages=(build-essential cmake libtbb-dev libbenchmark-dev libcli11-dev libgtest-dev libgmock-dev
-          nlohmann-json3-dev libssl-dev openssl clang libclang-rt-14-dev)
+          nlohmann-json3-dev libssl-dev openssl clang libclang-rt-14-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
