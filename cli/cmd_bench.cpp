@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "command.h"
+#include "pictures.h"
 #include "powlab/consensus/header.h"
 #include "powlab/kernels.h"
 #include "powlab/mining/search.h"
@@ -23,6 +24,7 @@ namespace {
 
 struct BenchOptions {
   std::string kernel, threads, seconds = "2";
+  std::string svg;
   std::string clock = "cpu";
   unsigned repeats = 5;
   bool json = false;
@@ -133,6 +135,7 @@ int run(const BenchOptions& o) {
   if (o.repeats == 0 || o.repeats > 100) throw UsageError("--repeats must be in 1..100");
   if (o.clock != "cpu" && o.clock != "wall") throw UsageError("--clock must be cpu or wall (got '" + o.clock + "')");
   const bool use_cpu_clock = o.clock == "cpu";
+  if (!o.svg.empty()) check_svg_path(o.svg);
 
   std::vector<const kernels::KernelInfo*> list;
   const kernels::KernelInfo* selected = nullptr;
@@ -266,6 +269,13 @@ int run(const BenchOptions& o) {
       }
     }
   }
+  if (!o.svg.empty()) {
+    std::vector<BenchPoint> drawn;
+    for (const auto& x : results) {
+      drawn.push_back({x["kernel"], x["threads"], x[use_cpu_clock ? "hashes_per_second_cpu" : "hashes_per_second"]});
+    }
+    write_figure(o.svg, bench_figure(drawn, o.clock));
+  }
   if (o.json) {
     print_json({{"cpu", {{"model", kernels::cpu_model()}, {"features", kernels::features_to_string(kernels::cpu_features())},
                          {"cores", cores}, {"selected", selected->name}}},
@@ -289,6 +299,7 @@ void add_bench(CLI::App& app, Registry& registry) {
                                1, 100);
   sub->add_option("--clock", o->clock,
                   "cpu (default): rate per CPU-second of our threads, as `openssl speed` counts; wall: elapsed time");
+  sub->add_option("--svg", o->svg, "draw hash rate against threads per kernel to FILE.svg")->type_name("FILE");
   sub->add_flag("--json", o->json, "print a JSON object");
   registry.push_back({sub, [o] { return run(*o); }});
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "pictures.h"
 #include "powlab/consensus/amount.h"
 #include "powlab/consensus/target.h"
 #include "powlab/ledger/tx.h"
@@ -40,6 +41,7 @@ struct RaceOptions {
   std::string hashrate = "0";
   std::string max_seconds = "0";
   std::string events;
+  std::string svg;
   bool json = false;
   bool no_view = false;
   CLI::App* app = nullptr;  // to ask which options were given
@@ -364,9 +366,11 @@ int run(const RaceOptions& o) {
     sim::validate_config(c);
   }
 
+  std::unique_ptr<RacePictures> pictures;  // before the log: destroyed after it closes
+  if (!o.svg.empty()) pictures = std::make_unique<RacePictures>(o.svg, o.events);
   std::unique_ptr<sim::EventLog> log;
-  if (!o.events.empty()) {
-    log = std::make_unique<sim::EventLog>(o.events);
+  if (!o.events.empty() || pictures) {
+    log = std::make_unique<sim::EventLog>(pictures ? pictures->event_log_path() : o.events);
     c.log = log.get();
   }
   LiveScreen screen;
@@ -377,6 +381,7 @@ int run(const RaceOptions& o) {
   }
   const sim::RaceResult r = sim::run_race(c);
   if (log) log->close();
+  if (pictures) pictures->draw(r);
   if (o.json) {
     print_json(to_json(r, c.seed));
   } else {
@@ -415,6 +420,8 @@ void add_race(CLI::App& app, Registry& registry) {
   sub->add_option("--max-seconds", o->max_seconds, "live: stop after this many seconds (default: no limit)")
       ->type_name("NUM");
   sub->add_option("--events", o->events, "write every event (found/received/reorg) to this CSV file")
+      ->type_name("FILE");
+  sub->add_option("--svg", o->svg, "draw the fork tree to FILE.svg, and FILE-share.svg, FILE-difficulty.svg")
       ->type_name("FILE");
   sub->add_flag("--json", o->json, "print the summary as JSON");
   sub->add_flag("--no-view", o->no_view, "live: no live view on the terminal");

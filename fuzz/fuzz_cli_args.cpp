@@ -19,7 +19,8 @@ namespace {
 const char* const kFirst[] = {"hash",       "header",          "difficulty",   "verify",
                               "mine",       "send",            "chain",        "race",
                               "kernels",    "scan",            "bench",        "chain show",
-                              "attack double-spend", "attack majority", "cryptojack", "watch"};
+                              "attack double-spend", "attack majority", "cryptojack", "watch",
+                              "draw"};
 constexpr std::size_t kChoices = sizeof kFirst / sizeof kFirst[0] + 1;  // + argv as given
 constexpr std::size_t kMaxArgs = 24;
 
