@@ -318,9 +318,9 @@ draw::Figure double_spend_figure(const std::vector<DoubleSpendPoint>& points, st
   f.title = "double spend (premine " + std::to_string(premine) + ")";
   f.panels.push_back(std::move(p));
   f.notes.push_back("points: simulated on the ledger, " + count_noun(trials, "trial") + " each, seed " +
-                    std::to_string(seed) + ", bars the 95% Wilson interval; solid: exact (Rosenfeld; Grunspan");
-  f.notes.push_back("and Perez-Marco); dashed: Nakamoto 2008 section 11. A point with no success cannot sit on a log "
-                    "axis: its bar runs to the bottom edge.");
+                    std::to_string(seed) + "; bars: 95% Wilson interval");
+  f.notes.push_back("solid: exact (Rosenfeld 2014; Grunspan and Perez-Marco 2017); dashed: Nakamoto 2008 section 11");
+  f.notes.push_back("hollow on the bottom edge: no success in the trials (0 has no place on a log axis)");
   return f;
 }
 

@@ -88,7 +88,7 @@ void draw_panel(Writer& w, const Panel& panel, double top) {
   for (const Series& s : panel.series) {
     for (const Point& p : s.points) {
       if (!usable(p, panel.log_y)) {
-        ++dropped;
+        if (!(panel.log_y && p.y == 0 && p.hi && *p.hi > 0)) ++dropped;  // else drawn on the bottom edge
         continue;
       }
       xmin = std::min(xmin, p.x);
@@ -178,6 +178,17 @@ void draw_panel(Writer& w, const Panel& panel, double top) {
       }
     } else {
       for (const Point& p : s.points) {
+        // A measured 0 (no success in the trials) cannot sit on a log axis, but its interval
+        // says how small the value may be: a hollow marker on the bottom edge, with its bar.
+        const bool floor_point = panel.log_y && std::isfinite(p.x) && p.y == 0 && p.hi && *p.hi > 0;
+        if (floor_point) {
+          const double cx = X(p.x);
+          w.line(cx, y1, cx, Y(*p.hi), colour, 1.5);
+          w.line(cx - 4, Y(*p.hi), cx + 4, Y(*p.hi), colour, 1.5);
+          w.raw("<circle cx=\"" + num(cx) + "\" cy=\"" + num(y1) + "\" r=\"4.00\" fill=\"#ffffff\" stroke=\"" + colour +
+                "\" stroke-width=\"1.50\" class=\"at-zero\"/>\n");
+          continue;
+        }
         if (!usable(p, panel.log_y)) continue;
         const double cx = X(p.x), cy = Y(p.y);
         if (p.lo && p.hi && std::isfinite(*p.lo) && std::isfinite(*p.hi)) {
@@ -213,8 +224,8 @@ void draw_panel(Writer& w, const Panel& panel, double top) {
     ly2 += 18;
   }
   if (dropped > 0) {
-    w.text(x1, y1 + 42, std::to_string(dropped) + (panel.log_y ? " point(s) at 0 not drawn" : " point(s) not finite"),
-           "end", 11, " fill=\"#888888\"");
+    w.text(x1 - 6, y0 + 16, std::to_string(dropped) + (panel.log_y ? " point(s) at 0 not drawn" : " point(s) not finite"),
+           "end", 11, " fill=\"#888888\" class=\"dropped\"");
   }
   w.raw("</g>\n");
 }

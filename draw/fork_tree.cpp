@@ -91,7 +91,7 @@ std::string fork_tree_dot(const ForkTree& tree, std::int64_t last_heights) {
   }
 
   std::string out = "digraph fork_tree {\n";
-  out += "  graph [rankdir=LR, fontname=\"DejaVu Sans\", fontsize=14, labelloc=t, label=\"" + dot_escape(tree.title) +
+  out += "  graph [rankdir=TB, ranksep=0.25, nodesep=0.3, fontname=\"DejaVu Sans\", fontsize=14, labelloc=t, label=\"" + dot_escape(tree.title) +
          "\"];\n";
   out += "  node [shape=box, style=\"rounded,filled\", fontname=\"DejaVu Sans\", fontsize=10];\n";
   out += "  edge [arrowsize=0.6];\n";
@@ -105,10 +105,16 @@ std::string fork_tree_dot(const ForkTree& tree, std::int64_t last_heights) {
     const std::string& colour = palette(colour_of[b.miner]);
     const std::string id = std::string(b.best ? "best-" : "stale-") + id_part(b.hash, 16);
     std::string label = "h " + std::to_string(b.height) + "\\n" + dot_escape(b.miner) + "\\n" + short_hash(b.hash);
-    if (!b.mark.empty()) label += "\\n" + dot_escape(b.mark);
+    if (!b.mark.empty()) {
+      label += "\\n";
+      label += dot_escape(b.mark);
+    }
     if (b.reorgs > 0) label += "\\nreorged out x" + std::to_string(b.reorgs);
     std::string cls = b.best ? "best" : "stale";
-    if (!b.mark.empty()) cls += " " + id_part(b.mark, 32);
+    if (!b.mark.empty()) {
+      cls += ' ';
+      cls += id_part(b.mark, 32);
+    }
     out += "  \"" + dot_escape(b.hash) + "\" [id=\"" + id + "\", class=\"" + cls + "\", label=\"" + label + "\", ";
     if (b.best) {
       out += "fillcolor=\"" + colour + "\", fontcolor=\"#ffffff\", color=\"#000000\", penwidth=2";

@@ -178,12 +178,13 @@ TEST(Chart, TicksLogAxisAndEmptyPanels) {
   EXPECT_EQ(draw::nice_ticks(0, 1, 6), (std::vector<double>{0, 0.2, 0.4, 0.6000000000000001, 0.8, 1}));
   draw::Panel log;
   log.log_y = true;
-  log.series.push_back({"p", draw::Style::points, {{1, 0.1}, {2, 0.001}, {3, 0}}, ""});
+  log.series.push_back({"p", draw::Style::points, {{1, 0.1}, {2, 1e-5}, {3, 0}, {4, 0, 0, 0.01}}, ""});
   draw::Figure f;
   f.panels = {log, draw::Panel{}};
   const std::string svg = draw::chart_svg(f);
-  EXPECT_NE(svg.find(">1e-3<"), std::string::npos);
-  EXPECT_NE(svg.find("1 point(s) at 0 not drawn"), std::string::npos);
+  EXPECT_NE(svg.find(">1e-5<"), std::string::npos);  // the axis reaches the smallest value
+  EXPECT_NE(svg.find("1 point(s) at 0 not drawn"), std::string::npos);  // no interval: nothing to show
+  EXPECT_EQ(count(svg, "class=\"at-zero\""), 1u);  // 0 successes with an interval: on the bottom edge
   EXPECT_NE(svg.find(">no data<"), std::string::npos);
   TempDir dir;
   draw::write_text_file(dir.file("c.svg"), svg);
@@ -373,17 +374,21 @@ TEST(Pictures, SelfishChartOnSyntheticData) {
 
 TEST(Pictures, BadSvgArgumentsAreOneLineErrors) {
   TempDir dir;
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"race", "--miners", "a=1", "--blocks", "3", "--svg", dir.file("x.png")},
-           {"race", "--miners", "a=1", "--blocks", "3", "--svg", dir.file("no/such/dir/x.svg")},
-           {"attack", "double-spend", "--q", "0.1", "--risk", "0.001", "--svg", dir.file("x.svg")},
-           {"cryptojack", "--preset", "coinhive-2017", "--svg", dir.file("x.svg")},
-           {"draw", "--events", dir.file("missing.csv"), "--svg", dir.file("x.svg")},
-           {"chain", "show", dir.file("missing.chain"), "--svg", ".svg"}}) {
-    const auto r = run_powlab(args);
-    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << r.err;
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"race", "--miners", "a=1", "--blocks", "3", "--svg", dir.file("x.png")}, "must name a file ending in .svg"},
+           {{"race", "--miners", "a=1", "--blocks", "3", "--svg", dir.file("no/such/dir/x.svg")}, "cannot draw"},
+           {{"attack", "double-spend", "--q", "0.1", "--risk", "0.001", "--svg", dir.file("x.svg")}, "instead of --risk"},
+           {{"cryptojack", "--preset", "coinhive-2018-02", "--svg", dir.file("x.svg")}, "give --throttle-sweep"},
+           {{"draw", "--events", dir.file("missing.csv"), "--svg", dir.file("x.svg")}, "cannot open"},
+           {{"chain", "show", dir.file("missing.chain"), "--svg", ".svg"}, "must name a file ending in .svg"}}) {
+    const auto r = run_powlab(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args[0] << " " << r.err;
     EXPECT_EQ(count(r.err, "\n"), 1u) << r.err;
-    EXPECT_NE(r.err.find("error: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
   }
 }
 
