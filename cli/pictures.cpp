@@ -291,6 +291,7 @@ draw::Figure double_spend_figure(const std::vector<DoubleSpendPoint>& points, st
   draw::Panel p;
   p.title = "attacker success against confirmations";
   p.x_label = "z (confirmations the merchant waits for)";
+  p.integer_x = true;
   p.y_label = "probability the double spend succeeds";
   p.log_y = true;
   std::map<double, std::size_t> slot;  // q -> colour, in the order given
@@ -392,6 +393,7 @@ draw::Figure bench_figure(const std::vector<BenchPoint>& points, const std::stri
   draw::Panel p;
   p.title = "hash rate against threads";
   p.x_label = "threads";
+  p.integer_x = true;
   p.y_label = "hash rate (MH/s)";
   p.y_min = 0;
   std::vector<std::string> kernels;

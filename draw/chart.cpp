@@ -122,6 +122,10 @@ void draw_panel(Writer& w, const Panel& panel, double top) {
     if (!panel.y_max) yr.hi = std::max(yr.hi, yticks.back());
   }
   std::vector<double> xticks = nice_ticks(xr.lo, xr.hi, 7);
+  if (panel.integer_x && xticks.size() > 1 && xticks[1] - xticks[0] < 1) {
+    xticks.clear();
+    for (double t = std::floor(xr.lo); t <= std::ceil(xr.hi) && xticks.size() < 100; t += 1) xticks.push_back(t);
+  }
   const Range xs = {std::min(xr.lo, xticks.front()), std::max(xr.hi, xticks.back())};
 
   auto X = [&](double x) { return x0 + (x - xs.lo) / (xs.hi - xs.lo) * (x1 - x0); };

@@ -354,6 +354,7 @@ TEST(Pictures, AttackCryptojackAndBenchCharts) {
   ASSERT_EQ(b.exit_code, 0) << b.err;
   const std::string bs = read_file(dir.file("b.svg"));
   EXPECT_EQ(count(bs, "class=\"series\""), 2u);  // the kernel and its linear line
+  EXPECT_EQ(bs.find(">1.2<"), std::string::npos);  // whole threads only on the x axis (not 1, 1.2, 1.4, ...)
   EXPECT_GT(rendered_ink(dir.file("b.svg")), 0.01);
 }
 

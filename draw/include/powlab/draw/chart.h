@@ -43,6 +43,7 @@ struct Panel {
   std::string title;
   std::string x_label;
   std::string y_label;
+  bool integer_x = false;  // whole-number x ticks only (thread counts, confirmations)
   bool log_y = false;    // decades on the y axis; points with y <= 0 are left out (and said so)
   std::optional<double> y_min;  // fix the y range (e.g. a fraction in [0, 1])
   std::optional<double> y_max;
