@@ -131,18 +131,29 @@ draw::ForkTree tree_from_events_file(const std::string& path) {
 // ---- race ----
 
 // The race writes its event log into a pipe (path /dev/fd/N) and a thread builds the tree as
-// rows arrive: a long race's `received` rows never reach the disk. The thread always reads to
-// the end, so the race can never block on a full pipe.
+// rows arrive, copying every byte to the --events file when one was asked for: a long race's
+// `received` rows never have to be read back (nor fit read_file's 1 GiB), and without --events
+// nothing reaches the disk. The thread always reads to the end, so the race never blocks on a
+// full pipe.
 struct RacePictures::Tap {
   int read_fd = -1;
   int write_fd = -1;
   EventTreeBuilder builder{"the race's events"};
   std::exception_ptr error;
+  std::string copy_path;
+  std::FILE* copy = nullptr;
   std::thread reader;
 
-  Tap() {
+  explicit Tap(std::string events_path) : copy_path(std::move(events_path)) {
+    if (!copy_path.empty()) {
+      copy = std::fopen(copy_path.c_str(), "wb");  // the same refusal as sim::EventLog's
+      if (copy == nullptr) throw ParseError("cannot write events file " + copy_path + ": " + std::strerror(errno));
+    }
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) throw ParseError(std::string("--svg: cannot open a pipe: ") + std::strerror(errno));
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      if (copy != nullptr) std::fclose(copy);
+      throw ParseError(std::string("--svg: cannot open a pipe: ") + std::strerror(errno));
+    }
     read_fd = fds[0];
     write_fd = fds[1];
     reader = std::thread([this] { run(); });
@@ -154,6 +165,7 @@ struct RacePictures::Tap {
       const ssize_t n = ::read(read_fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
+      if (copy != nullptr) std::fwrite(buf, 1, static_cast<std::size_t>(n), copy);  // ferror checked at the end
       if (error) continue;  // keep draining so the writer never blocks
       pending.append(buf, static_cast<std::size_t>(n));
       std::size_t start = 0;
@@ -171,38 +183,42 @@ struct RacePictures::Tap {
     if (write_fd >= 0) ::close(write_fd);
     write_fd = -1;
   }
+  // After the race's EventLog closed: waits for the last rows; throws like EventLog::close
+  // when the copy could not be written.
+  void finish() {
+    close_writer();
+    if (reader.joinable()) reader.join();
+    if (copy != nullptr) {
+      const bool failed = std::ferror(copy) != 0;
+      const int rc = std::fclose(copy);
+      copy = nullptr;
+      if (failed || rc != 0) throw std::runtime_error("writing events file " + copy_path + " failed");
+    }
+    if (error) std::rethrow_exception(error);
+  }
   ~Tap() {
     close_writer();
     if (reader.joinable()) reader.join();
     if (read_fd >= 0) ::close(read_fd);
+    if (copy != nullptr) std::fclose(copy);
   }
 };
 
 RacePictures::RacePictures(std::string svg_path, std::string events_path)
     : svg_(std::move(svg_path)), events_(std::move(events_path)) {
   check_svg_path(svg_);
-  if (events_.empty()) tap_ = std::make_unique<Tap>();
+  tap_ = std::make_unique<Tap>(events_);
 }
 
 RacePictures::~RacePictures() = default;
 
-std::string RacePictures::event_log_path() const {
-  return tap_ ? "/dev/fd/" + std::to_string(tap_->write_fd) : events_;
-}
+std::string RacePictures::event_log_path() const { return "/dev/fd/" + std::to_string(tap_->write_fd); }
 
 void RacePictures::draw(const sim::RaceResult& r) {
-  draw::ForkTree tree;
   const std::string title = "race fork tree: " + count_noun(r.found, "block") + " found, " +
                             count_noun(r.stale, "stale block") + ", delay " + fixed(r.delay * 1000, 0) + " ms";
-  if (tap_) {
-    tap_->close_writer();
-    tap_->reader.join();
-    if (tap_->error) std::rethrow_exception(tap_->error);
-    tree = tap_->builder.finish(title);
-  } else {
-    tree = tree_from_events_file(events_);
-    tree.title = title;
-  }
+  tap_->finish();
+  const draw::ForkTree tree = tap_->builder.finish(title);
   draw::render_dot(draw::fork_tree_dot(tree), svg_);
   write_figure(svg_sibling(svg_, "share"), race_share_figure(r));
   write_figure(svg_sibling(svg_, "difficulty"), race_difficulty_figure(r));

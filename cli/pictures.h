@@ -48,15 +48,15 @@ class EventTreeBuilder {
 };
 draw::ForkTree tree_from_events_file(const std::string& path);
 
-// race --svg: the fork tree from the race's own events (the --events file when one is given,
-// else a pipe read while the race runs: nothing on disk), then the share and difficulty charts.
+// race --svg: the fork tree from the race's own events, read through a pipe while the race
+// runs (and copied to the --events file when one is given), then the share and difficulty charts.
 class RacePictures {
  public:
   RacePictures(std::string svg_path, std::string events_path);
   ~RacePictures();
   RacePictures(const RacePictures&) = delete;
   RacePictures& operator=(const RacePictures&) = delete;
-  // Where the race's EventLog must write.
+  // Where the race's EventLog must write (the pipe; never the --events file itself).
   std::string event_log_path() const;
   // After the EventLog was closed: draws all three pictures.
   void draw(const sim::RaceResult& r);

@@ -299,6 +299,10 @@ TEST(Pictures, RaceDrawsTreeShareAndDifficultyFromOneRun) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(read_file(dir.file("again.svg")), tree);
   EXPECT_EQ(read_file(dir.file("again-share.svg")), share);
+  // The --events file that race --svg copies from its pipe is the file race alone writes.
+  const auto plain = run_powlab(with({"--events", dir.file("plain.csv")}));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(read_file(dir.file("ev.csv")), read_file(dir.file("plain.csv")));
   // The event log read back by `powlab draw` holds the same nodes.
   const auto drawn = run_powlab({"draw", "--events", dir.file("ev.csv"), "--svg", dir.file("drawn.svg")});
   ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
@@ -382,6 +386,8 @@ TEST(Pictures, BadSvgArgumentsAreOneLineErrors) {
   for (const Case& c : std::vector<Case>{
            {{"race", "--miners", "a=1", "--blocks", "3", "--svg", dir.file("x.png")}, "must name a file ending in .svg"},
            {{"race", "--miners", "a=1", "--blocks", "3", "--svg", dir.file("no/such/dir/x.svg")}, "cannot draw"},
+           {{"race", "--miners", "a=1", "--blocks", "3", "--svg", dir.file("x.svg"), "--events", dir.file("no/e.csv")},
+            "cannot write events file"},
            {{"attack", "double-spend", "--q", "0.1", "--risk", "0.001", "--svg", dir.file("x.svg")}, "instead of --risk"},
            {{"cryptojack", "--preset", "coinhive-2018-02", "--svg", dir.file("x.svg")}, "give --throttle-sweep"},
            {{"draw", "--events", dir.file("missing.csv"), "--svg", dir.file("x.svg")}, "cannot open"},
