@@ -90,12 +90,17 @@ void EventTreeBuilder::line(std::string_view text) {
   if (ec != std::errc{} || p != f[3].data() + f[3].size() || height < 0) {
     throw ParseError(where + "height '" + std::string(f[3]) + "' is not a whole number");
   }
-  if (kind == "found") {
-    tree_.blocks.push_back({std::string(f[4]), std::string(f[5]), height, std::string(f[1]), false, "", 0});
+  // A selfish miner's block appears as `withheld` in place of `found`, and `revealed` when it is
+  // published (sim/event_log.h): the block's mark says which it was last.
+  if (kind == "found" || kind == "withheld") {
+    tree_.blocks.push_back({std::string(f[4]), std::string(f[5]), height, std::string(f[1]), false,
+                            kind == "withheld" ? "withheld" : "", 0});
   } else if (kind == "reorg") {
     given_up_.emplace_back(f[5]);
+  } else if (kind == "revealed") {
+    revealed_.emplace_back(f[4]);
   } else {
-    throw ParseError(where + "kind '" + std::string(kind) + "' is not found, received or reorg");
+    throw ParseError(where + "kind '" + std::string(kind) + "' is not found, received, reorg, withheld or revealed");
   }
 }
 
@@ -110,6 +115,10 @@ draw::ForkTree EventTreeBuilder::finish(const std::string& title) {
   for (const std::string& h : given_up_) {
     const auto it = index.find(h);
     if (it != index.end()) ++tree_.blocks[it->second].reorgs;
+  }
+  for (const std::string& h : revealed_) {
+    const auto it = index.find(h);
+    if (it != index.end()) tree_.blocks[it->second].mark = "revealed";
   }
   draw::mark_longest_chain(tree_);
   tree_.title = title;

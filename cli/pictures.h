@@ -28,8 +28,9 @@ void check_svg_path(const std::string& path);
 // "out/race.svg" + "share" -> "out/race-share.svg".
 std::string svg_sibling(const std::string& path, const std::string& suffix);
 
-// Reads an event log (sim/event_log.h columns) into a fork tree: one block per `found` row,
-// and `reorg` rows counted against the tip they gave up. The best chain is the longest
+// Reads an event log (sim/event_log.h columns) into a fork tree: one block per `found` or
+// `withheld` row (marked "withheld", then "revealed" by a `revealed` row), and `reorg` rows
+// counted against the tip they gave up. The best chain is the longest
 // (mark_longest_chain: the log has no chain work). Feed it line by line.
 class EventTreeBuilder {
  public:
@@ -45,6 +46,7 @@ class EventTreeBuilder {
   std::uint64_t rows_ = 0;
   draw::ForkTree tree_;
   std::vector<std::string> given_up_;  // reorg rows' old tips
+  std::vector<std::string> revealed_;  // withheld blocks later published
 };
 draw::ForkTree tree_from_events_file(const std::string& path);
 

@@ -253,6 +253,30 @@ TEST(ForkTree, MissingDotIsAnErrorNotACrash) {
   setenv("PATH", old.c_str(), 1);
 }
 
+// A selfish miner's rows (withheld in place of found, revealed later) become marked blocks.
+TEST(ForkTree, WithheldAndRevealedRowsMarkTheirBlocks) {
+  const std::string g(64, '0'), a(64, 'a'), b(64, 'b'), c(64, 'c');
+  cli::EventTreeBuilder log("log.csv");
+  for (const std::string& row :
+       {std::string("time,node,kind,height,hash,parent,depth"), "1.0,pool,withheld,1," + a + "," + g + ",0",
+        "2.0,honest,found,1," + b + "," + g + ",0", "2.5,pool,revealed,1," + a + "," + g + ",0",
+        "3.0,pool,withheld,2," + c + "," + a + ",0", "3.1,honest,reorg,2," + c + "," + b + ",1"}) {
+    log.line(row);
+  }
+  const draw::ForkTree t = log.finish("selfish");
+  ASSERT_EQ(t.blocks.size(), 3u);
+  EXPECT_EQ(t.blocks[0].mark, "revealed");
+  EXPECT_EQ(t.blocks[1].mark, "");
+  EXPECT_EQ(t.blocks[1].reorgs, 1u);
+  EXPECT_EQ(t.blocks[2].mark, "withheld");
+  TempDir dir;
+  draw::render_dot(draw::fork_tree_dot(t), dir.file("s.svg"));
+  const std::string svg = read_file(dir.file("s.svg"));
+  EXPECT_EQ(count(svg, "class=\"node best revealed\""), 1u);
+  EXPECT_EQ(count(svg, "class=\"node best withheld\""), 1u);
+  EXPECT_EQ(count(svg, "class=\"node stale\""), 1u);
+}
+
 TEST(ForkTree, EventLogRowsAreChecked) {
   cli::EventTreeBuilder b("log.csv");
   EXPECT_THROW(b.line("time,node,kind"), ParseError);
