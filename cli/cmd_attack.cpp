@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "command.h"
+#include "pictures.h"
 #include "powlab/sim/attack.h"
 #include "powlab/sim/miners.h"
 #include "powlab/util/error.h"
@@ -29,6 +30,7 @@ struct DoubleSpendOptions {
   std::int64_t premine = 1;
   std::uint64_t seed = 1;
   std::string risk;
+  std::string svg;
   bool json = false;
   CLI::App* app = nullptr;
 };
@@ -228,8 +230,10 @@ int run_double_spend(const DoubleSpendOptions& o) {
     if (o.app->count("--trials") > 0 || o.app->count("--seed") > 0) {
       throw UsageError("--risk uses the closed forms only: --trials and --seed do not apply");
     }
+    if (!o.svg.empty()) throw UsageError("--svg draws simulated points: give --z instead of --risk");
     return run_risk(o, qs);
   }
+  if (!o.svg.empty()) check_svg_path(o.svg);
   if (o.z.empty()) throw UsageError("--z is required (or --risk P to find it)");
   std::vector<std::int64_t> zs;
   for (const auto& t : split_list(o.z, "--z")) zs.push_back(parse_z(t, "--z"));
@@ -238,6 +242,11 @@ int run_double_spend(const DoubleSpendOptions& o) {
   std::vector<Row> rows;
   for (const double q : qs) {
     for (const std::int64_t z : zs) rows.push_back(double_spend_row(o, q, z));
+  }
+  if (!o.svg.empty()) {
+    std::vector<DoubleSpendPoint> points;
+    for (const Row& r : rows) points.push_back({r.q, r.z, r.result.successes, r.result.trials, r.exact, r.nakamoto});
+    write_figure(o.svg, double_spend_figure(points, o.premine, o.seed));
   }
   if (o.json) {
     if (!table) {
@@ -463,6 +472,7 @@ void add_attack(CLI::App& app, Registry& registry) {
   add_integer_option<std::uint64_t>(ds, "--seed", d->seed, "random seed (default 1)");
   ds->add_option("--risk", d->risk, "print the smallest z with a probability below this, for each --q")
       ->type_name("NUM");
+  ds->add_option("--svg", d->svg, "draw probability against z for each q to FILE.svg")->type_name("FILE");
   ds->add_flag("--json", d->json, "print JSON");
   ds->footer(
       "Each trial is a real ledger: a payment to the merchant in the honest branch, a conflicting spend in the\n"

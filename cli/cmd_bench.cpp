@@ -14,6 +14,7 @@
 #include "bench_kat.h"
 #include "command.h"
 #include "mpi_commands.h"
+#include "pictures.h"
 #include "powlab/consensus/header.h"
 #include "powlab/kernels.h"
 #include "powlab/mining/search.h"
@@ -25,6 +26,7 @@ namespace {
 
 struct BenchOptions {
   std::string kernel, threads, seconds = "2";
+  std::string svg;
   std::string clock = "cpu";
   unsigned repeats = 5;
   bool json = false;
@@ -108,6 +110,8 @@ int run(const BenchOptions& o) {
   if (o.repeats == 0 || o.repeats > 100) throw UsageError("--repeats must be in 1..100");
   if (o.clock != "cpu" && o.clock != "wall") throw UsageError("--clock must be cpu or wall (got '" + o.clock + "')");
   const bool use_cpu_clock = o.clock == "cpu";
+  if (!o.svg.empty()) check_svg_path(o.svg);
+  if (o.mpi && !o.svg.empty()) throw UsageError("--svg draws one process's bench: it does not apply with --mpi");
   if (o.mpi) {  // cmd_bench_mpi.cpp: one thread count per rank, every core unless --threads says
     return run_bench_mpi({o.kernel, o.threads.empty() ? std::vector<unsigned>{cores} : threads, seconds, o.repeats, o.json});
   }
@@ -244,6 +248,13 @@ int run(const BenchOptions& o) {
       }
     }
   }
+  if (!o.svg.empty()) {
+    std::vector<BenchPoint> drawn;
+    for (const auto& x : results) {
+      drawn.push_back({x["kernel"], x["threads"], x[use_cpu_clock ? "hashes_per_second_cpu" : "hashes_per_second"]});
+    }
+    write_figure(o.svg, bench_figure(drawn, o.clock));
+  }
   if (o.json) {
     print_json({{"cpu", {{"model", kernels::cpu_model()}, {"features", kernels::features_to_string(kernels::cpu_features())},
                          {"cores", cores}, {"selected", selected->name}}},
@@ -267,6 +278,7 @@ void add_bench(CLI::App& app, Registry& registry) {
                                1, 100);
   sub->add_option("--clock", o->clock,
                   "cpu (default): rate per CPU-second of our threads, as `openssl speed` counts; wall: elapsed time");
+  sub->add_option("--svg", o->svg, "draw hash rate against threads per kernel to FILE.svg")->type_name("FILE");
   sub->add_flag("--json", o->json, "print a JSON object");
   sub->add_flag("--mpi", o->mpi, "under mpirun: every rank benches its cores, windows started together; rank 0 prints a row per rank and the total (wall clock)");
   registry.push_back({sub, [o] { return run(*o); }});

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "command.h"
+#include "pictures.h"
 #include "powlab/consensus/merkle.h"
 #include "powlab/ledger/store.h"
 #include "powlab/consensus/target.h"
@@ -25,6 +26,7 @@ struct ChainCliOptions {
   std::optional<std::uint64_t> tx;
   std::string output;
   bool fix_merkle = false;
+  std::string svg;  // show
 };
 
 ChainOptions load_options() {
@@ -186,6 +188,7 @@ int run_verify(const ChainCliOptions& o) {
 
 // ---- show ----
 int run_show(const ChainCliOptions& o) {
+  if (!o.svg.empty()) check_svg_path(o.svg);
   const ChainFile file = read_chain_file(o.file);
   const LoadReport r = replay_chain(file, load_options());
   const ChainState& c = *r.chain;
@@ -255,6 +258,7 @@ int run_show(const ChainCliOptions& o) {
     }
     if (!r.valid()) std::cout << "INVALID from " << describe(r.failures.front()) << '\n';
   }
+  if (!o.svg.empty()) draw_chain_tree(o.svg, c, "chain file " + o.file);
   return r.valid() ? kExitOk : kExitInvalid;
 }
 
@@ -383,6 +387,7 @@ void add_chain(CLI::App& app, Registry& registry) {
     s->add_option("file", o->file, "chain file")->required();
     s->add_flag("--json", o->json, "print JSON (amounts are integers in units of 1e-8 coin)");
   }
+  show->add_option("--svg", o->svg, "draw the block tree, side branches included, to FILE.svg")->type_name("FILE");
   add_integer_option<std::int64_t>(tamper, "--height", o->height, "best-chain height of the block to alter", 0)
       ->required();
   tamper->add_option("--amount", o->amount, "new amount (coins, up to 8 decimals) of output 0")->type_name("NUM");

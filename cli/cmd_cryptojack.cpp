@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "command.h"
+#include "pictures.h"
 #include "powlab/consensus/header.h"
 #include "powlab/consensus/target.h"
 #include "powlab/mining/search.h"
@@ -29,6 +30,7 @@ struct CryptojackOptions {
   std::map<std::string, std::string> values;  // option name -> text, only those given
   std::string host_hashrate, network_bits, threads, cores, cpu_distribution;
   bool throttle_sweep = false;
+  std::string svg;  // --throttle-sweep
   bool json = false;
 };
 
@@ -168,6 +170,7 @@ int run_detection(const CryptojackOptions& o, const std::optional<double>& throt
   }
   const auto rows = sim::throttle_sweep(cpu, threshold);
   const double best = sim::best_throttle(rows);
+  if (!o.svg.empty()) write_figure(o.svg, throttle_figure(rows, threshold, cpu.size()));
   if (o.json) {
     nlohmann::json sweep = nlohmann::json::array();
     for (const auto& r : rows) {
@@ -391,6 +394,8 @@ void print_model_text(const ModelInputs& m, const sim::CryptojackResult& r, std:
 }
 
 int run(const CryptojackOptions& o) {
+  if (!o.svg.empty() && !o.throttle_sweep) throw UsageError("--svg draws the throttle sweep: give --throttle-sweep");
+  if (!o.svg.empty()) check_svg_path(o.svg);
   std::optional<double> throttle;
   if (o.values.count("--coinhive-throttle")) {
     throttle = number("--coinhive-throttle", o.values.at("--coinhive-throttle"));
@@ -458,6 +463,8 @@ void add_cryptojack(CLI::App& app, Registry& registry) {
       ->type_name("FILE");
   sub->add_flag("--throttle-sweep", o->throttle_sweep,
                 "with --cpu-distribution: detected fraction and undetected revenue for Coinhive throttles 0..0.95");
+  sub->add_option("--svg", o->svg, "with --throttle-sweep: draw revenue and detection against the throttle to FILE.svg")
+      ->type_name("FILE");
   sub->add_flag("--json", o->json, "print a JSON object");
   sub->footer(
       "Throttle: Coinhive's throttle is the fraction of time the miner is IDLE; `powlab mine --throttle F` is the\n"

@@ -13,6 +13,7 @@
 
 #include "command.h"
 #include "mpi_commands.h"
+#include "pictures.h"
 #include "powlab/consensus/amount.h"
 #include "powlab/consensus/target.h"
 #include "powlab/ledger/tx.h"
@@ -44,6 +45,7 @@ struct RaceOptions {
   std::string max_seconds = "0";
   std::string events;
   std::string gamma;
+  std::string svg;
   bool json = false;
   bool no_view = false;
   std::string sweep;  // issue 15: a grid of event races (race_sweep.h)
@@ -446,9 +448,11 @@ int run(const RaceOptions& o) {
     sim::validate_config(c);
   }
 
+  std::unique_ptr<RacePictures> pictures;  // before the log: destroyed after it closes
+  if (!o.svg.empty()) pictures = std::make_unique<RacePictures>(o.svg, o.events);
   std::unique_ptr<sim::EventLog> log;
-  if (!o.events.empty()) {
-    log = std::make_unique<sim::EventLog>(o.events);
+  if (!o.events.empty() || pictures) {
+    log = std::make_unique<sim::EventLog>(pictures ? pictures->event_log_path() : o.events);
     c.log = log.get();
   }
   LiveScreen screen;
@@ -459,6 +463,7 @@ int run(const RaceOptions& o) {
   }
   const sim::RaceResult r = sim::run_race(c);
   if (log) log->close();
+  if (pictures) pictures->draw(r);
   if (o.json) {
     print_json(to_json(r, c.seed));
   } else {
@@ -505,6 +510,8 @@ void add_race(CLI::App& app, Registry& registry) {
                   "with a :selfish miner: in a tie it revealed, the fraction of honest power on its block, in [0, 1] "
                   "(default 0), or network (event mode: the pool has zero-latency links, the first-seen rule decides)")
       ->type_name("NUM|network");
+  sub->add_option("--svg", o->svg, "draw the fork tree to FILE.svg, and FILE-share.svg, FILE-difficulty.svg")
+      ->type_name("FILE");
   sub->add_flag("--json", o->json, "print the summary as JSON");
   sub->add_flag("--no-view", o->no_view, "live: no live view on the terminal");
   sub->add_option("--sweep", o->sweep, "event: a grid of races, e.g. \"delay-ms=1000,5000;seed=1..8\"; one row each (CSV, or --json)")

@@ -23,7 +23,7 @@ const char* const kFirst[] = {"hash",       "header",          "difficulty",   "
                               "mine",       "send",            "chain",        "race",
                               "kernels",    "scan",            "bench",        "chain show",
                               "attack double-spend", "attack majority", "cryptojack", "watch",
-                              "attack selfish"};
+                              "attack selfish", "draw"};
 constexpr std::size_t kChoices = sizeof kFirst / sizeof kFirst[0];
 constexpr std::size_t kMaxArgs = 24;
 

@@ -18,10 +18,14 @@ build=${BUILD_DIR:-$root/build}
 # Debian 12 packages: the toolchain and every find_package dependency.
 # openmpi-bin and libopenmpi-dev: mpirun and the MPI library behind `--mpi` (issue 15; the test
 # suite runs the MPI paths under mpirun when they are built).
+# graphviz (the `dot` program lays out fork trees), librsvg2-bin (rsvg-convert renders every
+# picture in tests/pictures_test.cpp) and zlib1g-dev (that test decodes the PNG) are for the
+# pictures of issue 13.
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only "recommended" by
 # clang) build the fuzz targets and the CI's ASan+UBSan stage (.ci/run, docs/FUZZING.md).
 packages=(build-essential cmake libtbb-dev libbenchmark-dev libcli11-dev libgtest-dev libgmock-dev
-          nlohmann-json3-dev libssl-dev openssl clang libclang-rt-14-dev openmpi-bin libopenmpi-dev)
+          nlohmann-json3-dev libssl-dev openssl clang libclang-rt-14-dev openmpi-bin libopenmpi-dev
+          graphviz librsvg2-bin zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
