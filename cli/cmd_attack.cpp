@@ -49,6 +49,7 @@ struct SelfishOptions {
   std::uint64_t blocks = 200'000;
   std::uint64_t seed = 1;
   bool json = false;
+  std::string svg;
 };
 
 std::vector<std::string> split_list(const std::string& text, const std::string& option) {
@@ -418,9 +419,19 @@ int run_selfish(const SelfishOptions& o) {
   std::vector<double> gammas;
   for (const auto& t : split_list(o.alpha, "--alpha")) alphas.push_back(parse_share(t, "--alpha"));
   for (const auto& t : split_list(o.gamma, "--gamma")) gammas.push_back(parse_gamma(t));
+  if (!o.svg.empty()) check_svg_path(o.svg);
   std::vector<SelfishRow> rows;
   for (const double a : alphas) {
     for (const double g : gammas) rows.push_back(selfish_row(o, a, g));
+  }
+  if (!o.svg.empty()) {
+    std::vector<SelfishPoint> points;
+    for (const SelfishRow& r : rows) {
+      const sim::MinerOutcome& pool = r.race.miners[r.race.selfish.miner];
+      const auto ci = sim::wilson_ci95(pool.blocks, r.race.best_blocks);
+      points.push_back({r.alpha, r.gamma, r.revenue_share, ci.low, ci.high});
+    }
+    write_figure(o.svg, selfish_figure(points));
   }
   const bool table = rows.size() > 1;
   if (o.json) {
@@ -514,6 +525,7 @@ void add_attack(CLI::App& app, Registry& registry) {
                                     sim::kMaxSelfishBlocks);
   add_integer_option<std::uint64_t>(se, "--seed", sf->seed, "random seed (default 1)");
   se->add_flag("--json", sf->json, "print JSON");
+  se->add_option("--svg", sf->svg, "draw the pool's revenue against alpha for each gamma to FILE.svg")->type_name("FILE");
   se->footer(
       "The pool is a miner in the race engine (event mode): real blocks in one block tree, checked by the\n"
       "ledger's rules; its blocks leave its node only when the Eyal-Sirer state machine says so, and the\n"

@@ -365,17 +365,21 @@ draw::Figure selfish_figure(const std::vector<SelfishPoint>& points) {
   }
   for (const auto& [g, k] : slot) {
     draw::Series s{"gamma = " + fixed(g, 2), draw::Style::points, {}, draw::palette(k)};
-    draw::Series line{"", draw::Style::line, {}, draw::palette(k)};
     for (const auto& pt : points) {
       if (pt.gamma == g) s.points.push_back({pt.alpha, pt.revenue, pt.ci_low, pt.ci_high});
     }
     std::sort(s.points.begin(), s.points.end(), [](const draw::Point& a, const draw::Point& b) { return a.x < b.x; });
-    line.points = s.points;
-    for (auto& q : line.points) q.lo = q.hi = std::nullopt;
-    line.name = "gamma = " + fixed(g, 2) + " (joined)";
+    // The closed form the points must match, Eyal and Sirer's equation (8), drawn over
+    // 0 < alpha < 1/2 (the model's range) as 100 samples: a curve, not the points joined.
+    draw::Series line{"eq. 8 (gamma " + fixed(g, 2) + ")", draw::Style::line, {}, draw::palette(k)};
+    const double top = std::min(0.495, std::max(amax, 0.45));
+    for (int i = 1; i <= 100; ++i) {
+      const double a = top * i / 100;
+      line.points.emplace_back(a, sim::eyal_sirer_revenue(a, g));
+    }
     // Eyal and Sirer 2014, eq. (8): selfish mining pays above alpha > (1 - gamma) / (3 - 2 gamma).
     const double threshold = (1 - g) / (3 - 2 * g);
-    draw::Series th{"threshold " + fixed(threshold, 3) + " (gamma " + fixed(g, 2) + ")", draw::Style::dashed_line,
+    draw::Series th{"threshold " + fixed(threshold, 3), draw::Style::dashed_line,
                     {{threshold, 0}, {threshold, 1}}, draw::palette(k)};
     p.series.push_back(std::move(s));
     p.series.push_back(std::move(line));
@@ -387,7 +391,7 @@ draw::Figure selfish_figure(const std::vector<SelfishPoint>& points) {
   draw::Figure f;
   f.title = "selfish mining (Eyal and Sirer 2014)";
   f.panels.push_back(std::move(p));
-  f.notes.push_back("bars: 95% interval; dashed verticals: each gamma's profitability threshold (1-gamma)/(3-2gamma)");
+  f.notes.push_back("points: simulated, 95% bars; lines: Eyal-Sirer eq. 8; dashed: threshold (1-gamma)/(3-2gamma)");
   return f;
 }
 

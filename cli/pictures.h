@@ -89,8 +89,8 @@ struct DoubleSpendPoint {
 draw::Figure double_spend_figure(const std::vector<DoubleSpendPoint>& points, std::int64_t premine,
                                  std::uint64_t seed);
 
-// attack selfish (not on main yet): the pool's relative revenue against alpha, one series per
-// gamma, the honest line (revenue = alpha) and each gamma's threshold (Eyal and Sirer 2014:
+// attack selfish --svg: the pool's relative revenue against alpha, one series of simulated
+// points per gamma beside Eyal and Sirer's closed form, the honest line (revenue = alpha) and each gamma's threshold (Eyal and Sirer 2014:
 // (1 - gamma) / (3 - 2 gamma)) as a dashed vertical.
 struct SelfishPoint {
   double alpha = 0;

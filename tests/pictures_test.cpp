@@ -384,6 +384,16 @@ TEST(Pictures, AttackCryptojackAndBenchCharts) {
   EXPECT_EQ(count(bs, "class=\"series\""), 2u);  // the kernel and its linear line
   EXPECT_EQ(bs.find(">1.2<"), std::string::npos);  // whole threads only on the x axis (not 1, 1.2, 1.4, ...)
   EXPECT_GT(rendered_ink(dir.file("b.svg")), 0.01);
+
+  // attack selfish: one simulated point per row, beside each gamma's closed form.
+  auto sf = run_powlab({"attack", "selfish", "--alpha", "0.2,0.4", "--gamma", "0,1", "--blocks", "4000", "--svg",
+                        dir.file("sf.svg")});
+  ASSERT_EQ(sf.exit_code, 0) << sf.err;
+  const std::string ss = read_file(dir.file("sf.svg"));
+  EXPECT_EQ(count(ss, "class=\"series\""), 7u);  // per gamma: points, eq. 8, threshold; the honest line
+  EXPECT_NE(ss.find("eq. 8 (gamma 1.00)"), std::string::npos);
+  EXPECT_EQ(count(ss, "<circle"), 4u + 2u);  // the 4 rows' points, and a legend marker per gamma
+  EXPECT_GT(rendered_ink(dir.file("sf.svg")), 0.01);
 }
 
 TEST(Pictures, SelfishChartOnSyntheticData) {
@@ -392,10 +402,11 @@ TEST(Pictures, SelfishChartOnSyntheticData) {
     for (double a : {0.1, 0.2, 0.3, 0.4}) pts.push_back({a, g, a * (1 + g * a), a * (1 + g * a) - 0.02, a * (1 + g * a) + 0.02});
   }
   const std::string svg = draw::chart_svg(cli::selfish_figure(pts));
-  EXPECT_EQ(count(svg, "class=\"series\""), 7u);  // per gamma: points, joined, threshold; and the honest line
+  EXPECT_EQ(count(svg, "class=\"series\""), 7u);  // per gamma: points, closed form, threshold; and the honest line
+  EXPECT_NE(svg.find("eq. 8 (gamma 0.50)"), std::string::npos);
   // Eyal and Sirer's thresholds: 1/3 for gamma 0, 1/4 for gamma 1/2.
-  EXPECT_NE(svg.find("threshold 0.333 (gamma 0.00)"), std::string::npos);
-  EXPECT_NE(svg.find("threshold 0.250 (gamma 0.50)"), std::string::npos);
+  EXPECT_NE(svg.find("threshold 0.333"), std::string::npos);
+  EXPECT_NE(svg.find("threshold 0.250"), std::string::npos);
   TempDir dir;
   draw::write_text_file(dir.file("s.svg"), svg);
   EXPECT_GT(rendered_ink(dir.file("s.svg")), 0.01);
