@@ -11,7 +11,11 @@
 //   <!-- varies: P1 | P2 -->   on the line before a block: output lines starting with P1 or P2
 //                              are checked only for that prefix (timings, rates, wall-clock
 //                              hashes). Rare and explicit: everything else is compared exactly.
-//   ![alt](path)          a picture: the file must exist, relative to the lesson.
+//   ![alt](path)          a picture: the file must exist, relative to the lesson, and the
+//                         lesson's own commands must draw a file of that name (`--svg NAME`) in
+//                         the class folder, unless a block that is not replayed (```sh) shows
+//                         the command that draws it (the bench, whose run takes tens of seconds).
+//                         Update mode copies each picture the replay drew over the linked file.
 //
 // POWLAB_UPDATE_LESSONS=1 rewrites every output block from a real run (after another change to
 // powlab's output lands), keeping the commands and the markup; review the diff before committing.
@@ -47,6 +51,7 @@ struct Lesson {
   std::vector<std::string> lines;
   std::vector<Step> steps;
   std::vector<std::string> pictures;
+  std::string unreplayed;           // the text of fenced blocks that are not console blocks
   std::vector<std::string> errors;  // markup mistakes, with their line numbers
 };
 
@@ -98,7 +103,10 @@ Lesson parse_lesson(const std::string& text) {
       }
       continue;
     }
-    if (in_other_fence) continue;
+    if (in_other_fence) {
+      l.unreplayed += line + "\n";
+      continue;
+    }
     if (line.starts_with("<!-- varies:")) {
       const std::size_t end = line.find("-->");
       if (end == std::string::npos) {
@@ -162,13 +170,26 @@ std::string compare(const Step& s, const std::vector<std::string>& actual) {
 std::string replay(Lesson& l, const fs::path& lesson_dir, const fs::path& work, bool update) {
   std::ostringstream report;
   for (const auto& e : l.errors) report << "markup: " << e << "\n";
-  for (const auto& p : l.pictures)
-    if (!fs::exists(lesson_dir / p)) report << "picture missing: " << p << "\n";
   std::vector<std::vector<std::string>> outputs;
   for (const auto& s : l.steps) {
     outputs.push_back(split_lines(run_in(work, s.command)));
     const std::string diff = compare(s, outputs.back());
     if (!diff.empty() && !update) report << "$ " << s.command << "\n" << diff;
+  }
+  // A picture is the one its lesson's command draws: a committed file that no command of the
+  // lesson writes any more would show the class something powlab no longer draws.
+  for (const auto& p : l.pictures) {
+    const fs::path drawn = work / fs::path(p).filename();
+    const bool shown_unreplayed = l.unreplayed.find("--svg " + drawn.filename().string()) != std::string::npos;
+    if (fs::exists(drawn)) {
+      if (update) {
+        fs::create_directories((lesson_dir / p).parent_path());
+        fs::copy_file(drawn, lesson_dir / p, fs::copy_options::overwrite_existing);
+      }
+    } else if (!shown_unreplayed) {
+      report << "picture not drawn by the lesson's commands: " << p << "\n";
+    }
+    if (!fs::exists(lesson_dir / p)) report << "picture missing: " << p << "\n";
   }
   if (update)
     for (std::size_t k = l.steps.size(); k-- > 0;) {
@@ -319,6 +340,19 @@ TEST(Course, ReplayReportsEveryKindOfMismatch) {
   Lesson picture = parse_lesson("A fork tree: ![tree](images/tree.svg)\n```console\n$ true\n```\n");
   EXPECT_NE(replay(picture, tmp.path(), tmp.path(), false).find("picture missing: images/tree.svg"),
             std::string::npos);
+  // A linked picture that exists but that no command of the lesson draws is reported, unless a
+  // block that is not replayed shows the command; update mode copies what the replay drew.
+  test::TempDir lesson_dir;
+  fs::create_directory(fs::path(lesson_dir.path()) / "img");
+  std::ofstream(fs::path(lesson_dir.path()) / "img" / "old.svg") << "<svg/>\n";
+  Lesson undrawn = parse_lesson("![old](img/old.svg)\n```console\n$ true\n```\n");
+  EXPECT_EQ(replay(undrawn, lesson_dir.path(), tmp.path(), false),
+            "picture not drawn by the lesson's commands: img/old.svg\n");
+  Lesson shown = parse_lesson("```sh\npowlab bench --svg old.svg\n```\n![old](img/old.svg)\n```console\n$ true\n```\n");
+  EXPECT_EQ(replay(shown, lesson_dir.path(), tmp.path(), false), "");
+  Lesson drawn = parse_lesson("![old](img/old.svg)\n```console\n$ echo '<svg>new</svg>' > old.svg\n```\n");
+  EXPECT_EQ(replay(drawn, lesson_dir.path(), tmp.path(), true), "");
+  EXPECT_EQ(read_text(fs::path(lesson_dir.path()) / "img" / "old.svg"), "<svg>new</svg>\n");
   Lesson stray = parse_lesson("```console\nno command\n```\n");
   EXPECT_NE(replay(stray, tmp.path(), tmp.path(), false).find("markup:"), std::string::npos);
   // Update mode writes the real output in place of the shown one, keeping the command.
