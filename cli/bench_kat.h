@@ -2,6 +2,7 @@
 // across ranks and must arrive at the same checksum).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -12,6 +13,16 @@
 #include "powlab/sha256.h"
 
 namespace powlab::cli {
+
+// Each point warms the cores (clock ramp, caches) this long before its measured windows.
+inline constexpr double kWarmupSeconds = 0.3;
+
+// The median of a few repeats (the benches quote medians: the machine is shared and noisy).
+inline double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
 
 inline constexpr char kGenesisHex[] =
     "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc8"

@@ -33,7 +33,6 @@ struct BenchOptions {
   bool mpi = false;
 };
 
-constexpr double kWarmupSeconds = 0.3;
 
 std::vector<unsigned> parse_threads(const std::string& list) {
   std::vector<unsigned> out;
@@ -63,12 +62,6 @@ double process_cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 struct Point {

@@ -32,13 +32,6 @@ constexpr std::uint64_t kRateBegin = std::uint64_t{1} << 24;  // away from the k
 constexpr std::uint64_t kRateEnd = std::uint64_t{1} << 32;
 constexpr int kVersionShift = 13;                                // BIP320: bits 13..28 roll
 constexpr std::uint64_t kMaxRanks = kVersionRollingMask >> kVersionShift;  // 65535 more versions
-constexpr double kWarmupSeconds = 0.3;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 // What one rank measured, as it travels to rank 0.
 nlohmann::json measure_rank(cluster::Comm& comm, const BenchMpiArgs& a,

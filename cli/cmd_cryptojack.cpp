@@ -83,7 +83,6 @@ std::string coins(double v) {
   return s;
 }
 
-nlohmann::json opt_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 // This machine's sha256d rate on every core, for about half a second: the bench's search, on
 // the genesis header, with a target nothing meets (only the rate matters).

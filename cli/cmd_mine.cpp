@@ -149,7 +149,6 @@ struct MineSession {
   ChainState& base() const { return branch ? *branch : *chain; }
 };
 
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // Loads FILE (re-validated in full) or makes a new chain. Returns nullopt after printing why
 // an existing file cannot be mined on (exit 1).

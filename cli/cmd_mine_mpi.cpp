@@ -40,14 +40,13 @@ constexpr int kTagDone = 3;   // 0 -> all: stop, then send your hashes in the fi
 constexpr int kPollMs = 2;    // a block found waits at most this long before MPI sees it
 constexpr std::uint64_t kExtranonceSpan = std::uint64_t{1} << 40;  // per rank: 2^72 headers each
 
-std::atomic<bool> g_stop{false};
-volatile std::sig_atomic_t g_signal = 0;
+std::atomic<bool> g_mpi_stop{false};
+volatile std::sig_atomic_t g_mpi_signal = 0;
 void on_signal(int sig) {
-  g_signal = sig;
-  g_stop.store(true);
+  g_mpi_signal = sig;
+  g_mpi_stop.store(true);
 }
 
-std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 MineRequest make_request(const MineMpiArgs& a, int rank, std::int64_t time) {
   MineRequest req;
@@ -122,7 +121,7 @@ int run_rank0(cluster::Comm& comm, const MineMpiArgs& a, ChainFile file, std::in
   }
   Search search;
   search.start(*chain, make_request(a, 0, time));
-  while (mined < a.blocks && !g_stop) {
+  while (mined < a.blocks && !g_mpi_stop) {
     BlockPtr block;
     int from = 0;
     if (auto m = comm.poll(cluster::Comm::kAny, kTagFound)) {
@@ -181,12 +180,12 @@ int run_rank0(cluster::Comm& comm, const MineMpiArgs& a, ChainFile file, std::in
     if (mined < a.blocks) search.start(*chain, make_request(a, 0, time));
   }
   hashes0 += search.stop().hashes;
-  if (g_stop) {
+  if (g_mpi_stop) {
     // mpirun SIGTERMs every rank when one dies (or on Ctrl-C): no gather can complete now.
-    std::cerr << "powlab mine: error: stopped by signal " << static_cast<int>(g_signal)
+    std::cerr << "powlab mine: error: stopped by signal " << static_cast<int>(g_mpi_signal)
               << " (a rank died or the job was interrupted); " << a.chain << " holds "
               << count_noun(chain->block_count(), "whole block") << ", the last saved\n";
-    return 128 + static_cast<int>(g_signal);
+    return 128 + static_cast<int>(g_mpi_signal);
   }
   for (int r = 1; r < size; ++r) comm.send(r, kTagDone, {});
   const std::vector<std::string> all = comm.gather(nlohmann::json({{"hashes", hashes0}, {"host", comm.host()}}).dump());

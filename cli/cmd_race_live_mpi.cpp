@@ -25,9 +25,9 @@ namespace powlab::cli {
 
 namespace {
 
-constexpr int kTagBlock = 1;  // a block found by the sender (its bytes)
-constexpr int kTagDone = 2;   // the sender stopped mining; every block it sent is before this
-constexpr int kPollMs = 1;
+constexpr int kLiveTagBlock = 1;  // a block found by the sender (its bytes)
+constexpr int kLiveTagDone = 2;   // the sender stopped mining; every block it sent is before this
+constexpr int kLivePollMs = 1;
 
 using Clock = std::chrono::steady_clock;
 
@@ -140,7 +140,7 @@ int run_race_live_mpi(sim::RaceConfig c, const LiveMpiArgs& a, const std::functi
       busy = true;
     }
     if (auto m = comm.poll(cluster::Comm::kAny, cluster::Comm::kAny)) {
-      if (m->tag == kTagDone) {
+      if (m->tag == kLiveTagDone) {
         ++done_from;
       } else {
         pending.push_back({now + delay, std::move(m->bytes)});
@@ -154,7 +154,7 @@ int run_race_live_mpi(sim::RaceConfig c, const LiveMpiArgs& a, const std::functi
         found.push_back(hex_of(r.block->hash()));
         const std::vector<std::uint8_t> bytes = r.block->serialize();
         for (int to = 0; to < size; ++to) {
-          if (to != rank) comm.send(to, kTagBlock, bytes);
+          if (to != rank) comm.send(to, kLiveTagBlock, bytes);
         }
         messages += static_cast<std::uint64_t>(size - 1);
         take(r.block);
@@ -167,11 +167,11 @@ int run_race_live_mpi(sim::RaceConfig c, const LiveMpiArgs& a, const std::functi
       stopping = true;
       hashes += search.stop().hashes;
       for (int to = 0; to < size; ++to) {
-        if (to != rank) comm.send(to, kTagDone, {});
+        if (to != rank) comm.send(to, kLiveTagDone, {});
       }
     }
     if (stopping && done_from == size - 1 && pending.empty()) break;
-    if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+    if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(kLivePollMs));
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
 

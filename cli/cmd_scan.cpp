@@ -29,8 +29,8 @@ struct ScanOptions {
 constexpr std::size_t kTextMaxFound = 20;
 constexpr std::size_t kJsonMaxFound = 1000;
 
-std::atomic<bool> g_interrupted{false};
-void scan_on_sigint(int) { g_interrupted.store(true); }  // only an atomic store: signal-safe
+std::atomic<bool> g_scan_interrupted{false};
+void scan_on_sigint(int) { g_scan_interrupted.store(true); }  // only an atomic store: signal-safe
 
 U256 target_for(const ScanOptions& o, const BlockHeader& h, std::string& how) {
   if (o.zeros) {
@@ -64,7 +64,7 @@ int run(const ScanOptions& o) {
   req.nonce_end = from + count;
   req.kernel = o.kernel;
   req.threads = o.threads;
-  req.cancel = &g_interrupted;
+  req.cancel = &g_scan_interrupted;
   req.max_found = std::max(kJsonMaxFound, kTextMaxFound);  // what either output shows; the rest is counted
   if (isatty(STDERR_FILENO)) {
     req.progress = [count](std::uint64_t hashes, double secs) {
@@ -107,7 +107,7 @@ int run(const ScanOptions& o) {
     }
     std::cout << '\n';
   }
-  return g_interrupted.load() ? 130 : kExitOk;
+  return g_scan_interrupted.load() ? 130 : kExitOk;
 }
 
 }  // namespace

@@ -45,9 +45,9 @@ constexpr double kMaxIntervalsPerWindow = 1000;
 // machine runs hundreds of them.
 constexpr double kTextMinPercent = 1.0;
 
-std::atomic<bool> g_stop{false};
+std::atomic<bool> g_watch_stop{false};
 
-void on_stop_signal(int) { g_stop.store(true); }
+void on_watch_stop_signal(int) { g_watch_stop.store(true); }
 
 struct WatchOptions {
   // Half a core: the figure of issue 12's lesson, and the alarm `cryptojack --threshold` models
@@ -115,7 +115,6 @@ struct Tracked {
   }
 };
 
-nlohmann::json opt_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 class Watch {
  public:
@@ -126,8 +125,8 @@ class Watch {
   }
 
   int run() {
-    StopSignals signals(on_stop_signal);  // SIGINT / SIGTERM end the watch with its summary
-    g_stop = false;
+    StopSignals signals(on_watch_stop_signal);  // SIGINT / SIGTERM end the watch with its summary
+    g_watch_stop = false;
     t0_ = Clock::now();
     if (!o_.json) print_header();
     if (!o_.json && !tty_) std::cout << "      time     pid      cpu  alarm  command" << std::endl;
@@ -158,7 +157,7 @@ class Watch {
 
   // Sleeps in short steps so SIGINT ends the watch promptly. false when interrupted.
   bool sleep_until(double t) {
-    while (!g_stop.load()) {
+    while (!g_watch_stop.load()) {
       const double left = t - elapsed();
       if (left <= 0) return true;
       std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.05)));

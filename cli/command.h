@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <charconv>
 #include <cstdint>
+#include <ctime>
 #include <limits>
+#include <optional>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -103,10 +105,14 @@ class StopSignals {
 };
 
 void print_json(const nlohmann::json& j);
+// An optional number as JSON: the number, or null when there is none.
+inline nlohmann::json opt_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 // Every JSON document that carries an amount says its unit at the top level (docs/VOCABULARY.md).
 inline constexpr char kAmountUnit[] = "1e-8 coin";
 // The one text style for an amount: "12.50000000 coins", "1.00000000 coin".
 std::string format_coins(std::int64_t units);
+// Seconds since 1970 now: a template's time and the validation clock.
+inline std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 // "2009-01-03 18:15:05 UTC"
 std::string format_utc(std::int64_t unix_time);
 // 4294967296 -> "4.295e+09 (~2^32.0)"; for work and expected-hash counts.
