@@ -228,7 +228,8 @@ void RacePictures::draw(const sim::RaceResult& r) {
   const std::string title = "race fork tree: " + count_noun(r.found, "block") + " found, " +
                             count_noun(r.stale, "stale block") + ", delay " + fixed_digits(r.delay * 1000, 0) + " ms";
   tap_->finish();
-  const draw::ForkTree tree = tap_->builder.finish(title);
+  draw::ForkTree tree = tap_->builder.finish(title);
+  for (const auto& m : r.miners) tree.miners.push_back(m.name);  // the share chart's colours
   draw::render_dot(draw::fork_tree_dot(tree), svg_);
   write_figure(svg_sibling(svg_, "share"), race_share_figure(r));
   write_figure(svg_sibling(svg_, "difficulty"), race_difficulty_figure(r));

@@ -73,7 +73,8 @@ void mark_longest_chain(ForkTree& tree) {
 
 std::string fork_tree_dot(const ForkTree& tree, std::int64_t last_heights) {
   std::unordered_map<std::string, std::size_t> index;
-  std::unordered_map<std::string, std::size_t> colour_of;  // miner -> palette slot, in order of appearance
+  std::unordered_map<std::string, std::size_t> colour_of;  // miner -> palette slot
+  for (const std::string& m : tree.miners) colour_of.emplace(m, colour_of.size());
   std::int64_t top = 0;
   for (std::size_t i = 0; i < tree.blocks.size(); ++i) {
     const TreeBlock& b = tree.blocks[i];

@@ -221,6 +221,23 @@ TEST(ForkTree, LongestChainStaleNodesAndMarks) {
   EXPECT_GT(rendered_ink(dir.file("t.svg")), 0.01);
 }
 
+// A race's tree colours miners in the race's order, as its share chart does (palette slot i for
+// the i-th miner), not in the order they first found a block.
+TEST(ForkTree, MinersListedFirstGetTheChartsColours) {
+  draw::ForkTree t = small_tree();
+  t.miners = {"carol", "bob", "alice"};
+  const std::string dot = draw::fork_tree_dot(t);
+  const auto colour_of_node = [&](const std::string& id, const std::string& attr) {
+    const std::size_t at = dot.find("id=\"" + id);
+    EXPECT_NE(at, std::string::npos) << id;
+    const std::size_t c = dot.find(attr, at);  // a best block's fill, a stale block's border
+    return c == std::string::npos ? std::string() : dot.substr(c + attr.size(), 7);
+  };
+  EXPECT_EQ(colour_of_node("stale-" + std::string(16, 'a'), ", color=\""), draw::palette(0));  // carol
+  EXPECT_EQ(colour_of_node("best-" + std::string(16, '2'), "fillcolor=\""), draw::palette(1));  // bob
+  EXPECT_EQ(colour_of_node("best-" + std::string(16, '1'), "fillcolor=\""), draw::palette(2));  // alice
+}
+
 TEST(ForkTree, LongTreesKeepTheLastHeightsAndCountTheRest) {
   draw::ForkTree t;
   std::string parent(64, '0');

@@ -24,6 +24,10 @@ struct TreeBlock {
 struct ForkTree {
   std::string title;
   std::vector<TreeBlock> blocks;  // any order; a hash appears once
+  // Miners in the order that gives their palette colours, so a race's tree and its charts
+  // (which colour miners in `--miners` order) agree. A miner not listed here takes the next
+  // colour in the order it first appears in `blocks`.
+  std::vector<std::string> miners;
 };
 
 // A long race has thousands of heights: the picture holds the last `last_heights` heights of
