@@ -93,7 +93,7 @@ void measure(Point& p, double seconds, unsigned cores) {
 }
 
 int run(const BenchOptions& o) {
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = usable_cores();
   std::vector<unsigned> threads = o.threads.empty() ? (cores > 1 ? std::vector<unsigned>{1, cores} : std::vector<unsigned>{1})
                                                     : parse_threads(o.threads);
   for (unsigned& t : threads) {

@@ -45,7 +45,7 @@ nlohmann::json measure_rank(cluster::Comm& comm, const BenchMpiArgs& a,
   req.threads = a.threads[0];
   req.nonce_begin = nonces.begin;
   req.nonce_end = nonces.end;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = usable_cores();
   const double busy = static_cast<double>(std::min(a.threads[0], cores));
 
   comm.barrier();

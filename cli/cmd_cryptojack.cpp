@@ -216,7 +216,7 @@ ModelInputs read_inputs(const CryptojackOptions& o, std::optional<double> thrott
   m.preset = preset;
   sim::CryptojackInputs& in = m.in;
   in = preset ? preset->inputs : sim::CryptojackInputs{};
-  const unsigned this_cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned this_cores = usable_cores();
   if (!preset) in.threads = in.cores = this_cores;
   auto given = [&](const char* name) { return o.values.count(name) > 0; };
   auto value = [&](const char* name) { return number(name, o.values.at(name)); };

@@ -1,6 +1,10 @@
 #include "command.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cmath>
+#include <thread>
 #include <ctime>
 #include <iostream>
 
@@ -8,6 +12,13 @@
 #include "powlab/consensus/target.h"
 
 namespace powlab::cli {
+
+unsigned usable_cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 std::uint32_t parse_bits(const std::string& text) {
   if (!(text.starts_with("0x") || text.starts_with("0X"))) {

@@ -111,6 +111,11 @@ inline nlohmann::json opt_json(const std::optional<double>& v) { return v ? nloh
 inline constexpr char kAmountUnit[] = "1e-8 coin";
 // The one text style for an amount: "12.50000000 coins", "1.00000000 coin".
 std::string format_coins(std::int64_t units);
+// The CPUs this process may run on: its affinity mask, not every core of the machine. They
+// differ under `taskset` and under mpirun, whose default binds each rank to one core when it
+// starts two or fewer (a rank that counted the machine's cores would then run all its threads
+// on one). "Every core" (--threads 0, bench's default) means these.
+unsigned usable_cores();
 // Seconds since 1970 now: a template's time and the validation clock.
 inline std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 // "2009-01-03 18:15:05 UTC"

@@ -1,5 +1,6 @@
 // The kernels / scan / bench subcommands end to end: JSON shape, real answers, exit codes.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -196,6 +197,29 @@ TEST(CliBench, EveryTunedKernelHasACeiling) {
   ASSERT_EQ(t.exit_code, 0) << t.err;
   EXPECT_NE(t.out.find("ceiling"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("H/s"), std::string::npos) << t.out;  // format_hashrate (docs/VOCABULARY.md)
+}
+
+// "Every core" is the cores powlab may run on (taskset, mpirun's binding), not the machine's:
+// restricted to one CPU, bench's default is 1 thread only. The child inherits the mask.
+TEST(CliBench, EveryCoreMeansTheAffinityMask) {
+  cpu_set_t old_set;
+  ASSERT_EQ(sched_getaffinity(0, sizeof old_set, &old_set), 0);
+  if (CPU_COUNT(&old_set) < 2) GTEST_SKIP() << "needs two CPUs to tell the mask from the machine";
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &old_set)) {
+      CPU_SET(c, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  const auto r = run_powlab({"bench", "--seconds", "0.05", "--repeats", "1", "--json"});
+  ASSERT_EQ(sched_setaffinity(0, sizeof old_set, &old_set), 0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 1u) << r.out;  // threads 1 only, not 1 and the machine's cores
+  EXPECT_EQ(j["results"][0]["threads"], 1) << r.out;
 }
 
 TEST(CliBench, BadInputIsExitTwo) {
