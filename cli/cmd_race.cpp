@@ -199,7 +199,10 @@ nlohmann::json to_json(const sim::RaceResult& r, std::uint64_t seed) {
     const double alpha = r.miners[s.miner].expected_share;
     const double gamma = s.gamma_network ? s.gamma_measured : s.gamma;
     j["selfish"] = {{"name", r.miners[s.miner].name},
-                    {"gamma", s.gamma_network ? nlohmann::json("network") : nlohmann::json(s.gamma)},
+                    // One type per key (docs/VOCABULARY.md): gamma is the number given, or null
+                    // when the network decides ties; gamma_source says which.
+                    {"gamma", s.gamma_network ? nlohmann::json(nullptr) : nlohmann::json(s.gamma)},
+                    {"gamma_source", s.gamma_network ? "network" : "drawn"},
                     {"gamma_measured", s.gamma_measured},
                     {"ties", s.ties},
                     {"ties_to_pool", s.ties_to_pool},
