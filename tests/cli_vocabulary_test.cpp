@@ -41,6 +41,9 @@ class Vocabulary : public ::testing::Test {
     const auto m = run_powlab({"mine", "--chain", chain, "--blocks", "2", "--zeros", "4", "--threads", "1", "--miner",
                                "alice", "--maturity", "0"});
     ASSERT_EQ(m.exit_code, 0) << m.err;
+    events = dir.file("race.csv");
+    const auto e = run_powlab({"race", "--miners", "a=1,b=1", "--blocks", "5", "--events", events});
+    ASSERT_EQ(e.exit_code, 0) << e.err;
   }
   std::vector<Walk> walks() const {
     return {
@@ -63,6 +66,7 @@ class Vocabulary : public ::testing::Test {
         {{"cryptojack"}, {"--preset", "coinhive-2018-02"}},
         {{"watch"}, {"--duration", "0.3", "--interval", "0.1"}},
         {{"attack", "selfish"}, {"--alpha", "0.3", "--gamma", "0.5", "--blocks", "2000"}},
+        {{"draw"}, {"--events", events, "--svg", dir.file("tree.svg")}},
     };
   }
   static std::vector<std::string> cat(const std::vector<std::string>& a, const std::vector<std::string>& b) {
@@ -72,6 +76,7 @@ class Vocabulary : public ::testing::Test {
   }
   test::TempDir dir;
   std::string chain;
+  std::string events;
 };
 
 // One line on stderr, "powlab PATH: error: ...", exit 2, nothing on stdout: for an unknown
