@@ -150,6 +150,25 @@ TEST(Pool, ABlockIsValidatedAndSavedInTheChainFile) {
   EXPECT_TRUE(pool->stats().save_errors.empty());
 }
 
+// Another process rewrote the file (here: a different chain): the pool must not overwrite it.
+TEST(Pool, NeverOverwritesAChainFileChangedByAnotherProcess) {
+  test::TempDir dir;
+  const std::string path = dir.file("class.chain");
+  auto pool = make_pool({}, path);
+  std::string why;
+  auto w = pool->work("alice", &why);
+  ASSERT_TRUE(pool->submit("alice", w->job_id, find_nonce(*w, Kind::block)).block);
+  ChainFile other;
+  other.params = pool_lab();
+  save_chain_file(path, other);  // no blocks at all
+  const auto before = stamp_file(path);
+  w = pool->work("alice", &why);
+  EXPECT_TRUE(pool->submit("alice", w->job_id, find_nonce(*w, Kind::block)).block);
+  EXPECT_EQ(stamp_file(path), before);
+  ASSERT_EQ(pool->stats().save_errors.size(), 1u);
+  EXPECT_NE(pool->stats().save_errors[0].find("changed by another process"), std::string::npos);
+}
+
 TEST(Pool, MemoryStaysBounded) {
   PoolConfig cfg;
   cfg.limits.max_miners = 2;

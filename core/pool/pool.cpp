@@ -91,6 +91,7 @@ struct LabPool::Impl {
   std::uint64_t blocks = 0;
   std::int64_t rewards = 0, pool_cut = 0;
   std::vector<std::string> save_errors;
+  FileStamp disk;  // the version of the chain file this pool last read or wrote
 
   std::int64_t now() const { return cfg.clock ? cfg.clock() : static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -133,10 +134,24 @@ struct LabPool::Impl {
     if (cfg.chain_path.empty()) return std::nullopt;
     try {
       const DirLock lock(cfg.chain_path);
+      // As `mine` does: another process may have written the file since (`powlab send`
+      // queueing a transfer): keep its queue, but never overwrite blocks it did not load.
+      if (const FileStamp now_on_disk = stamp_file(cfg.chain_path); now_on_disk.exists && now_on_disk != disk) {
+        const ChainFile theirs = read_chain_file(cfg.chain_path);
+        std::vector<BlockPtr> ours = chain->blocks_in_order();
+        ours.pop_back();  // the block just found is not on disk yet
+        const bool same = std::equal(ours.begin(), ours.end(), theirs.blocks.begin(), theirs.blocks.end(),
+                                     [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
+        if (!same) {
+          throw StoreError(cfg.chain_path + " was changed by another process (its blocks differ); not overwriting it");
+        }
+        file.mempool = theirs.mempool;
+      }
       file.blocks = chain->blocks_in_order();
       save_chain_file(cfg.chain_path, file);
+      disk = stamp_file(cfg.chain_path);
     } catch (const std::exception& e) {
-      // The block stays on the in-memory chain; the next save writes it too.
+      // The block stays on the in-memory chain (the pool goes on); the next save retries.
       save_errors.push_back(e.what());
       if (save_errors.size() > kSaveErrorsKept) save_errors.erase(save_errors.begin());
     }
@@ -157,6 +172,7 @@ LabPool::LabPool(ChainFile file, std::unique_ptr<ChainState> chain, PoolConfig c
   impl_->chain = std::move(chain);
   impl_->cfg = std::move(config);
   impl_->share_floor = ~U256(0) >> static_cast<unsigned>(impl_->cfg.share_zeros);
+  if (!impl_->cfg.chain_path.empty()) impl_->disk = stamp_file(impl_->cfg.chain_path);
 }
 
 LabPool::~LabPool() = default;
