@@ -128,13 +128,17 @@ struct LabServer::Impl {
                         {"credited", m.credited},
                         {"blocks", m.blocks}});
     }
+    nlohmann::json recent = nlohmann::json::array();
+    for (const auto& b : st.recent_blocks) {
+      recent.push_back({{"height", b.height}, {"hash", hash_to_display(b.hash)}, {"miner", b.miner}});
+    }
     return {{"unit", kAmountUnit},         {"network", st.network},
             {"height", st.height},         {"tip", st.height >= 0 ? hash_to_display(st.tip) : ""},
             {"miners", miners},            {"fee", st.fee_percent},
             {"pool_cut", st.pool_cut},     {"rewards", st.rewards},
             {"credited", st.credited},     {"blocks", st.blocks},
             {"accepted", st.accepted},     {"refused", st.refused},
-            {"save_errors", st.save_errors}};
+            {"save_errors", st.save_errors}, {"recent_blocks", recent}};
   }
 
   void routes() {

@@ -50,21 +50,31 @@ function stopAll(why) {
   setText("state", "stopped"); setText("rate", "0 H/s");
   if (why) setText("msg", why);
 }
+// One work request at a time: every share of an old job is refused, and asking for work once
+// per refusal would flood the server (and forget the new jobs: it keeps 8 per miner).
+let fetching = false;
 async function newJob() {
-  const r = await fetch("/api/work?miner=" + encodeURIComponent(name));
-  const j = await r.json();
-  if (!r.ok) throw new Error(j.error || ("HTTP " + r.status));
-  job = j;
-  workers.forEach((w, k) => w.postMessage({job: j, start: k, stride: workers.length}));
+  if (fetching) return;
+  fetching = true;
+  try {
+    const r = await fetch("/api/work?miner=" + encodeURIComponent(name));
+    const j = await r.json();
+    if (!r.ok) throw new Error(j.error || ("HTTP " + r.status));
+    if (!running) return;
+    job = j;
+    workers.forEach((w, k) => w.postMessage({job: j, start: k, stride: workers.length}));
+  } finally {
+    fetching = false;
+  }
 }
 async function submit(nonce, jobId) {
-  if (!running) return;
+  if (!running || !job || jobId !== job.job_id) return;  // a share of a replaced job counts for nothing
   const r = await fetch("/api/share", {method: "POST", headers: {"Content-Type": "application/json"},
                                        body: JSON.stringify({miner: name, job_id: jobId, nonce: nonce})});
   const a = await r.json().catch(() => ({}));
   if (a.accepted) setText("acc", +$("acc").textContent + 1); else setText("ref", +$("ref").textContent + 1);
   if (a.block) setText("blk", +$("blk").textContent + 1);
-  if (running && (a.block || a.reason === "stale-job" || a.reason === "unknown-job")) await newJob();
+  if (running && job && jobId === job.job_id && (a.block || a.reason === "stale-job" || a.reason === "unknown-job")) await newJob();
 }
 $("start").onclick = async () => {
   name = $("name").value.trim();
@@ -85,6 +95,7 @@ $("start").onclick = async () => {
     const s = (performance.now() - since) / 1000;
     setText("rate", (s > 0 ? hashes / s : 0).toFixed(0) + " H/s");
     hashes = 0; since = performance.now();
+    if (running) newJob().catch((err) => stopAll("stopped: " + err.message));  // another miner's block makes ours stale
   }, 2000);
   try { await newJob(); } catch (err) { stopAll("stopped: " + err.message); }
 };
@@ -194,6 +205,7 @@ td,th{border:1px solid #aaa;padding:.2em .6em;text-align:right}th{background:#ee
 <table><thead><tr><th>miner</th><th>hash rate</th><th>shares</th><th>blocks</th><th>credited (coins)</th></tr></thead>
 <tbody id="miners"></tbody></table>
 <p>refused: <span id="refused">none</span></p>
+<h2>Recent blocks</h2><ol id="recent"></ol>
 <p>Join: open <a href="/mine">/mine</a> in a browser, or run <code>powlab mine --pool URL --miner NAME</code>.</p>
 <script>
 "use strict";
@@ -211,6 +223,13 @@ function show(s) {
       const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
     }
     body.appendChild(tr);
+  }
+  const ol = $("recent");
+  ol.textContent = "";
+  for (const b of s.recent_blocks) {
+    const li = document.createElement("li");
+    li.textContent = "height " + b.height + " by " + b.miner + ": " + b.hash;
+    ol.appendChild(li);
   }
   const r = Object.entries(s.refused).map(([k, v]) => v + " " + k).join(", ");
   $("refused").textContent = r || "none";

@@ -127,6 +127,9 @@ TEST(Pool, CreditsTheRoundProportionallyAfterTheFee) {
   EXPECT_EQ(st.miners[1].credited, 14 * kCoin);
   EXPECT_EQ(st.miners[1].blocks, 1u);
   EXPECT_EQ(st.credited + st.pool_cut, st.rewards);
+  ASSERT_EQ(st.recent_blocks.size(), 1u);
+  EXPECT_EQ(st.recent_blocks[0].miner, "bob");
+  EXPECT_EQ(st.recent_blocks[0].hash, st.tip);
 }
 
 TEST(Pool, ABlockIsValidatedAndSavedInTheChainFile) {
@@ -373,7 +376,9 @@ TEST(ServePages, MinePageAsksFirstStoresNothingAndIsNeverFramed) {
     return first.find("\n\n") == std::string::npos;  // one event, then hang up
   });
   ASSERT_TRUE(first.starts_with("data: ")) << first;
-  EXPECT_EQ(nlohmann::json::parse(first.substr(6))["network"], "lab");
+  const auto event = nlohmann::json::parse(first.substr(6));
+  EXPECT_EQ(event["network"], "lab");
+  EXPECT_TRUE(event["recent_blocks"].is_array());
 }
 
 TEST(ServeApi, RateLimitsEachClient) {

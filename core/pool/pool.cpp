@@ -74,6 +74,7 @@ struct Miner {
 };
 
 constexpr std::size_t kSaveErrorsKept = 8;
+constexpr std::size_t kRecentBlocksKept = 10;  // what a projector shows
 
 }  // namespace
 
@@ -91,6 +92,7 @@ struct LabPool::Impl {
   std::uint64_t blocks = 0;
   std::int64_t rewards = 0, pool_cut = 0;
   std::vector<std::string> save_errors;
+  std::deque<PoolBlock> recent;  // newest first
   FileStamp disk;  // the version of the chain file this pool last read or wrote
 
   std::int64_t now() const { return cfg.clock ? cfg.clock() : static_cast<std::int64_t>(std::time(nullptr)); }
@@ -265,6 +267,8 @@ ShareResult LabPool::submit(const std::string& miner, const std::string& job_id,
       out.height = s.chain->height();
       ++s.blocks;
       ++m.blocks;
+      s.recent.push_front({out.height, block->hash(), miner});
+      if (s.recent.size() > kRecentBlocksKept) s.recent.pop_back();
       s.pay_round(reward);
     }
   }
@@ -290,6 +294,7 @@ PoolStats LabPool::stats() const {
   st.rewards = s.rewards;
   st.pool_cut = s.pool_cut;
   st.save_errors = s.save_errors;
+  st.recent_blocks.assign(s.recent.begin(), s.recent.end());
   const std::uint32_t bits = s.chain->next_template(s.now()).bits;
   const double per_share = work_from_target(s.share_target(bits)).to_double();
   for (const auto& [name, m] : s.miners) {

@@ -83,6 +83,12 @@ struct PoolMinerStats {
   std::uint64_t blocks = 0;
 };
 
+struct PoolBlock {
+  std::int64_t height = 0;
+  Hash256 hash{};
+  std::string miner;  // whose share it was
+};
+
 struct PoolStats {
   std::int64_t height = -1;
   Hash256 tip{};
@@ -95,6 +101,7 @@ struct PoolStats {
   std::int64_t pool_cut = 0;      // fee kept
   std::int64_t credited = 0;      // sum of the miners' credits == rewards - pool_cut
   std::vector<PoolMinerStats> miners;  // by name
+  std::vector<PoolBlock> recent_blocks;  // the pool's last few blocks, newest first
   std::vector<std::string> save_errors;  // blocks found but not saved (the last few)
 };
 
