@@ -135,6 +135,7 @@ int run_powlab(int argc, char** argv, bool parse_only) {
   add_cryptojack(app, registry);
   add_watch(app, registry);
   add_draw(app, registry);
+  add_serve(app, registry);
 
   // `powlab` alone: the list of subcommands (the help), and exit 2 since nothing was done.
   if (argc <= 1) {

@@ -24,6 +24,7 @@
 #include "powlab/ledger/store.h"
 #include "powlab/consensus/target.h"
 #include "powlab/util/proc_stat.h"
+#include "serve.h"
 
 namespace powlab::cli {
 
@@ -53,6 +54,7 @@ struct MineOptions {
   // Mine on the branch that ends at this block (a height or a hash), not on the best tip.
   std::optional<std::string> parent;
   bool mpi = false;  // issue 15: cmd_mine_mpi.cpp
+  std::string pool;  // issue 14: join a lab pool (pool_client.cpp)
   // lab network, when creating a chain (the names `race` uses)
   std::optional<std::int64_t> interval;
   std::optional<std::int64_t> retarget;
@@ -440,6 +442,13 @@ void report_summary(const MineOptions& o, const MineSession& s, const MineTotals
 
 int run(const MineOptions& o) {
   check_options(o);
+  if (!o.pool.empty()) {  // issue 14: the pool owns the chain, the difficulty and the coinbase
+    if (!o.chain.empty() || o.parent || o.mpi || o.bits || o.zeros || o.lab_knobs() || o.network != "lab" ||
+        o.throttle != 1 || o.version_rolling) {
+      throw UsageError("--pool mines the pool's chain: give only --miner, --blocks, --max-seconds, --threads, --kernel, --json");
+    }
+    return run_pool_mine({o.pool, o.miner, o.blocks, o.max_seconds.value_or(0), o.threads, o.kernel, o.json});
+  }
   if (o.mpi) {  // issue 15: the ranks mine F as a pool (cmd_mine_mpi.cpp)
     if (o.throttle != 1 || o.version_rolling || o.max_seconds) {
       throw UsageError("--mpi mines to the last block at full speed: --throttle, --version-rolling and --max-seconds do not apply");
@@ -546,6 +555,8 @@ void add_mine(CLI::App& app, Registry& registry) {
       ->type_name("BLOCK");
   sub->add_flag("--json", o->json, "one JSON object per block, then a summary (JSON Lines)");
   sub->add_flag("--mpi", o->mpi, "under mpirun, with --chain: the ranks mine it as a pool; rank 0 owns the file");
+  sub->add_option("--pool", o->pool, "join a powlab lab pool at http://HOST:PORT (`powlab serve`); lab pools only")
+      ->type_name("URL");
   registry.push_back({sub, [o] { return run(*o); }});
 }
 

@@ -51,6 +51,7 @@ void add_attack(CLI::App& app, Registry& registry);  // attacks on proof of work
 void add_cryptojack(CLI::App& app, Registry& registry);  // issue 12
 void add_watch(CLI::App& app, Registry& registry);  // issue 12 part 3
 void add_draw(CLI::App& app, Registry& registry);   // issue 13: pictures (in pictures.cpp)
+void add_serve(CLI::App& app, Registry& registry);  // issue 14: the classroom's lab pool
 
 // nBits as written everywhere in powlab: "0x" and 1..8 hex digits. Decimal is refused on
 // purpose (486604799 and 0x1d00ffff are the same nBits; guessing between them is a trap).

@@ -25,7 +25,7 @@ build=${BUILD_DIR:-$root/build}
 # clang) build the fuzz targets and the CI's ASan+UBSan stage (.ci/run, docs/FUZZING.md).
 packages=(build-essential cmake libtbb-dev libbenchmark-dev libcli11-dev libgtest-dev libgmock-dev
           nlohmann-json3-dev libssl-dev openssl clang libclang-rt-14-dev openmpi-bin libopenmpi-dev
-          graphviz librsvg2-bin zlib1g-dev)
+          graphviz librsvg2-bin zlib1g-dev libcpp-httplib-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,372 @@
+// powlab serve: a lab pool for a classroom (issue 14). The pool is core/pool; this file is the
+// HTTP API, the safety rails around it and the command line.
+//
+// The ethics line, and where each part of it holds:
+//   localhost by default    ServeConfig::bind, and the banner says who can reach the server;
+//   no framing              X-Frame-Options: DENY and CSP frame-ancestors 'none' on every
+//                           response (so no other site can embed a miner page and hide it);
+//   lab chain only          serve refuses a chain file of any network but "lab", and the
+//                           handshake (/api/hello) names the chain's magic and network, which
+//                           `mine --pool` checks before it hashes anything.
+#include <arpa/inet.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "command.h"
+#include "powlab/consensus/network.h"
+#include "powlab/consensus/target.h"
+#include "powlab/ledger/store.h"
+#include "powlab/util/hex.h"
+#include "serve.h"
+#include "serve_pages.h"
+
+namespace powlab::cli {
+
+namespace {
+
+constexpr char kJsonType[] = "application/json";
+// httplib serves each connection on a pool thread for as long as it is kept alive, so a class
+// of browsers needs more threads than cores (they mostly wait on the network).
+constexpr std::size_t kServeThreads = 64;
+// Each dashboard's live stream holds one of those threads; past this many, dashboards poll.
+constexpr int kMaxEventStreams = 8;
+constexpr auto kEventPeriod = std::chrono::milliseconds(1000);
+
+}  // namespace
+
+// Per-client token bucket: `rate` requests a second, bursts of up to `rate`. The table is
+// bounded: when full, buckets idle for a minute go (a vanished client costs nothing).
+class RateLimiter {
+ public:
+  explicit RateLimiter(double rate) : rate_(rate) {}
+  bool allow(const std::string& client) {
+    if (rate_ <= 0) return true;
+    const auto now = std::chrono::steady_clock::now();
+    const std::lock_guard lock(mu_);
+    if (buckets_.size() >= kMaxClients && !buckets_.count(client)) {
+      std::erase_if(buckets_, [&](const auto& kv) { return now - kv.second.last > std::chrono::minutes(1); });
+      if (buckets_.size() >= kMaxClients) return false;
+    }
+    auto [it, fresh] = buckets_.try_emplace(client, Bucket{rate_, now});
+    Bucket& b = it->second;
+    if (!fresh) {
+      b.tokens = std::min(rate_, b.tokens + rate_ * std::chrono::duration<double>(now - b.last).count());
+      b.last = now;
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kMaxClients = 4096;
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point last;
+  };
+  double rate_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+namespace {
+
+void reply_json(httplib::Response& res, int status, const nlohmann::json& j) {
+  res.status = status;
+  res.set_content(j.dump(), kJsonType);
+}
+
+std::string target_hex(const U256& t) { return t.to_hex(); }
+
+}  // namespace
+
+struct LabServer::Impl {
+  LabPool& pool;
+  ServeConfig cfg;
+  httplib::Server http;
+  RateLimiter limiter;
+  std::mutex log_mu;
+  std::ofstream log;
+  std::atomic<int> streams{0};
+  std::atomic<bool> stopping{false};
+
+  Impl(LabPool& p, ServeConfig c) : pool(p), cfg(std::move(c)), limiter(cfg.rate) {}
+
+  void log_share(const std::string& miner, const ShareResult& r) {
+    if (!log.is_open()) return;
+    const nlohmann::json j = {{"time", unix_now()},         {"event", "share"}, {"miner", miner},
+                              {"accepted", r.verdict == ShareVerdict::accepted}, {"reason", to_string(r.verdict)},
+                              {"block", r.block}};
+    const std::lock_guard lock(log_mu);
+    log << j.dump() << '\n' << std::flush;
+  }
+
+  ShareResult refuse_early(httplib::Response& res, ShareVerdict v, const std::string& detail) {
+    pool.count_refusal(v);
+    ShareResult r{v, false, detail, -1};
+    reply_json(res, 400, {{"accepted", false}, {"reason", to_string(v)}, {"block", false}, {"detail", detail}});
+    return r;
+  }
+
+  nlohmann::json stats_json() const {
+    const PoolStats st = pool.stats();
+    nlohmann::json miners = nlohmann::json::array();
+    for (const auto& m : st.miners) {
+      miners.push_back({{"name", m.name},
+                        {"hashes_per_second", m.hashes_per_second},
+                        {"shares", m.shares},
+                        {"round_shares", m.round_shares},
+                        {"credited", m.credited},
+                        {"blocks", m.blocks}});
+    }
+    nlohmann::json recent = nlohmann::json::array();
+    for (const auto& b : st.recent_blocks) {
+      recent.push_back({{"height", b.height}, {"hash", hash_to_display(b.hash)}, {"miner", b.miner}});
+    }
+    return {{"unit", kAmountUnit},         {"network", st.network},
+            {"height", st.height},         {"tip", st.height >= 0 ? hash_to_display(st.tip) : ""},
+            {"miners", miners},            {"fee", st.fee_percent},
+            {"pool_cut", st.pool_cut},     {"rewards", st.rewards},
+            {"credited", st.credited},     {"blocks", st.blocks},
+            {"accepted", st.accepted},     {"refused", st.refused},
+            {"save_errors", st.save_errors}, {"recent_blocks", recent}};
+  }
+
+  void routes() {
+    http.new_task_queue = [] { return new httplib::ThreadPool(kServeThreads); };
+    // Every response, errors included: never framed, never cached, never sniffed.
+    http.set_default_headers({{"X-Frame-Options", "DENY"},
+                              {"Content-Security-Policy", "frame-ancestors 'none'"},
+                              {"X-Content-Type-Options", "nosniff"},
+                              {"Cache-Control", "no-store"}});
+    http.set_payload_max_length(cfg.body_limit);
+    http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (limiter.allow(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
+      reply_json(res, 429, {{"error", "rate limited: at most " + std::to_string(static_cast<long>(cfg.rate)) +
+                                          " requests a second per client"}});
+      return httplib::Server::HandlerResponse::Handled;
+    });
+    http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (res.status == 413) {  // the body limit, enforced by httplib before any handler
+        if (req.path == "/api/share") pool.count_refusal(ShareVerdict::malformed);
+        reply_json(res, 413, {{"accepted", false}, {"reason", "malformed"}, {"block", false},
+                              {"detail", "body over " + std::to_string(cfg.body_limit) + " bytes"}});
+      } else if (res.body.empty()) {
+        reply_json(res, res.status, {{"error", res.status == 404 ? "no such page" : "HTTP " + std::to_string(res.status)}});
+      }
+    });
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      reply_json(res, 500, {{"error", "internal error"}});
+    });
+
+    http.Get("/api/hello", [this](const httplib::Request&, httplib::Response& res) {
+      reply_json(res, 200, {{"protocol", kLabPoolProtocol},
+                            {"magic", std::string(kChainMagic, sizeof kChainMagic)},
+                            {"network", pool.params().name}});
+    });
+    http.Get("/api/work", [this](const httplib::Request& req, httplib::Response& res) {
+      if (!req.has_param("miner")) return reply_json(res, 400, {{"error", "missing ?miner=NAME"}});
+      std::string why;
+      const auto w = pool.work(req.get_param_value("miner"), &why);
+      if (!w) return reply_json(res, why.find("full") != std::string::npos ? 503 : 400, {{"error", why}});
+      reply_json(res, 200, {{"job_id", w->job_id},
+                            {"header_hex", to_hex(w->header)},
+                            {"share_target", target_hex(w->share_target)},
+                            {"block_target", target_hex(w->block_target)},
+                            {"height", w->height}});
+    });
+    http.Post("/api/share", [this](const httplib::Request& req, httplib::Response& res) {
+      const nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) return (void)refuse_early(res, ShareVerdict::malformed, "not a JSON object");
+      const auto miner = body.find("miner");
+      const auto job = body.find("job_id");
+      const auto nonce = body.find("nonce");
+      if (miner == body.end() || !miner->is_string() || job == body.end() || !job->is_string() ||
+          nonce == body.end() || !nonce->is_number_unsigned()) {
+        return (void)refuse_early(res, ShareVerdict::malformed,
+                                  "need {\"miner\": string, \"job_id\": string, \"nonce\": 0..4294967295}");
+      }
+      const std::string name = miner->get<std::string>();
+      const ShareResult r = pool.submit(name, job->get<std::string>(), nonce->get<std::uint64_t>());
+      log_share(name, r);
+      nlohmann::json j = {{"accepted", r.verdict == ShareVerdict::accepted}, {"reason", to_string(r.verdict)},
+                          {"block", r.block}};
+      if (!r.detail.empty()) j["detail"] = r.detail;
+      if (r.block) j["height"] = r.height;
+      reply_json(res, 200, j);
+    });
+    http.Get("/api/stats", [this](const httplib::Request&, httplib::Response& res) { reply_json(res, 200, stats_json()); });
+    http.Get("/api/events", [this](const httplib::Request&, httplib::Response& res) {
+      if (streams.fetch_add(1) >= kMaxEventStreams) {
+        streams.fetch_sub(1);
+        return reply_json(res, 503, {{"error", "too many live dashboards; poll /api/stats"}});
+      }
+      res.set_chunked_content_provider(
+          "text/event-stream",
+          [this](std::size_t, httplib::DataSink& sink) {
+            if (stopping.load() || !sink.is_writable()) return false;
+            const std::string event = "data: " + stats_json().dump() + "\n\n";
+            if (!sink.write(event.data(), event.size())) return false;
+            // In steps, so that stop() never waits a whole period for a stream to end.
+            for (int k = 0; k < 10 && !stopping.load(); ++k) std::this_thread::sleep_for(kEventPeriod / 10);
+            return !stopping.load();
+          },
+          [this](bool) { streams.fetch_sub(1); });
+    });
+    http.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kDashboardPage, "text/html"); });
+    http.Get("/mine", [](const httplib::Request&, httplib::Response& res) { res.set_content(kMinePage, "text/html"); });
+    http.Get("/miner.js", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kMinerJs, "text/javascript");
+    });
+  }
+};
+
+LabServer::LabServer(LabPool& pool, ServeConfig config) : impl_(std::make_unique<Impl>(pool, std::move(config))) {
+  if (!impl_->cfg.json_log.empty()) {
+    impl_->log.open(impl_->cfg.json_log, std::ios::app);
+    if (!impl_->log) throw UsageError("--json-log: cannot open " + impl_->cfg.json_log + " for appending");
+  }
+  impl_->routes();
+}
+LabServer::~LabServer() = default;
+
+int LabServer::bind() {
+  if (impl_->cfg.port == 0) return impl_->http.bind_to_any_port(impl_->cfg.bind);
+  return impl_->http.bind_to_port(impl_->cfg.bind, impl_->cfg.port) ? impl_->cfg.port : -1;
+}
+void LabServer::run() { impl_->http.listen_after_bind(); }
+void LabServer::stop() {
+  impl_->stopping = true;  // live streams end within one period
+  impl_->http.stop();
+}
+
+namespace {
+
+std::atomic<bool> g_serve_stop{false};
+void on_serve_signal(int) { g_serve_stop.store(true); }
+
+struct ServeOptions {
+  std::string chain;
+  std::string bind = "127.0.0.1";
+  int port = 8421;
+  int share_zeros = 16;
+  int fee = 30;
+  int zeros = 20;
+  double rate = 200;
+  std::string json_log;
+};
+
+bool is_loopback(const std::string& addr) { return addr.rfind("127.", 0) == 0 || addr == "::1"; }
+
+std::string reach_text(const ServeOptions& o) {
+  if (is_loopback(o.bind)) return "reachable from this computer only (use --bind to open it to a classroom LAN)";
+  if (o.bind == "0.0.0.0" || o.bind == "::") {
+    return "reachable by ANYONE who can reach this computer on any of its networks: a classroom LAN only";
+  }
+  return "reachable by anyone who can reach " + o.bind + ": a classroom LAN only";
+}
+
+int run_serve(const ServeOptions& o) {
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, o.bind.c_str(), buf) != 1 && inet_pton(AF_INET6, o.bind.c_str(), buf) != 1) {
+    throw UsageError("--bind: '" + o.bind + "' is not an IP address of this computer (e.g. 127.0.0.1, 0.0.0.0)");
+  }
+  ChainFile file;
+  std::unique_ptr<ChainState> chain;
+  if (!o.chain.empty() && std::filesystem::exists(o.chain)) {
+    file = read_chain_file(o.chain);
+    ChainOptions co;
+    co.validation.now = unix_now();
+    LoadReport report = replay_chain(file, co);
+    if (!report.valid()) {
+      std::cerr << "powlab serve: error: " << o.chain << " is invalid at " << describe(report.failures.front())
+                << "; refusing to serve it\n";
+      return kExitInvalid;
+    }
+    if (file.params.name != "lab") {
+      std::cerr << "powlab serve: error: " << o.chain << " is a " << file.params.name
+                << " chain; the pool serves lab chains only\n";
+      return kExitInvalid;
+    }
+    chain = std::move(report.chain);
+  } else {
+    if (!o.chain.empty()) {
+      const auto parent = std::filesystem::path(o.chain).parent_path();
+      if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+        throw UsageError("cannot create " + o.chain + ": directory " + parent.string() + " does not exist");
+      }
+    }
+    LabOptions lab;
+    lab.initial_bits = bits_for_leading_zeros(o.zeros);
+    file.params = lab_network(lab);
+    chain = std::make_unique<ChainState>(file.params);
+  }
+  PoolConfig pc;
+  pc.chain_path = o.chain;
+  pc.share_zeros = o.share_zeros;
+  pc.fee_percent = o.fee;
+  LabPool pool(std::move(file), std::move(chain), pc);
+  ServeConfig sc;
+  sc.bind = o.bind;
+  sc.port = o.port;
+  sc.rate = o.rate;
+  sc.json_log = o.json_log;
+  LabServer server(pool, sc);
+  const int port = server.bind();
+  if (port < 0) throw UsageError("cannot listen on " + o.bind + ":" + std::to_string(o.port) + " (in use?)");
+
+  const PoolStats st = pool.stats();
+  const std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
+  std::cout << "powlab serve: lab pool on http://" << host << ":" << port << "/, "
+            << (o.chain.empty() ? "an in-memory lab chain (nothing saved)" : "chain " + o.chain) << ", height "
+            << st.height << ", share target " << o.share_zeros << " zero bits, fee " << o.fee << "%\n"
+            << "  " << reach_text(o) << "\n"
+            << "  dashboard http://" << host << ":" << port << "/, opt-in miner http://" << host << ":" << port
+            << "/mine, terminals: powlab mine --pool http://" << host << ":" << port << " --miner NAME; Ctrl-C stops"
+            << std::endl;
+
+  g_serve_stop = false;
+  StopSignals signals(on_serve_signal);
+  std::thread watcher([&server] {
+    while (!g_serve_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+  });
+  server.run();
+  g_serve_stop = true;  // run() also ends when the socket fails
+  watcher.join();
+  const PoolStats end = pool.stats();
+  std::cout << "stopped: " << count_noun(end.accepted, "share") << " accepted, "
+            << count_noun(end.blocks, "block") << " found, height " << end.height << ", pool cut "
+            << format_coins(end.pool_cut) << ", credited " << format_coins(end.credited) << '\n';
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_serve(CLI::App& app, Registry& registry) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "serve", "a lab pool for a classroom: browsers and terminals mine one lab chain together, on 127.0.0.1 unless --bind");
+  sub->add_option("--chain", o->chain, "lab chain file (created if absent); without it, an in-memory chain");
+  sub->add_option("--bind", o->bind, "IP address to listen on (default 127.0.0.1: this computer only)");
+  add_integer_option<int>(sub, "--port", o->port, "TCP port (default 8421; 0 = any free port)", 0, 65535);
+  add_integer_option<int>(sub, "--share-zeros", o->share_zeros, "share target: leading zero bits (default 16)", 1, 255);
+  add_integer_option<int>(sub, "--fee", o->fee, "the pool's cut of each block, percent (default 30, as Coinhive)", 0, 100);
+  add_integer_option<int>(sub, "--zeros", o->zeros, "difficulty of a new chain: leading zero bits (default 20)", 1, 255);
+  sub->add_option("--rate", o->rate, "requests per second per client address (default 200; 0 = no limit)")
+      ->type_name("NUM")
+      ->check(CLI::Range(0.0, 1e6));
+  sub->add_option("--json-log", o->json_log, "append one JSON line per share to FILE");
+  registry.push_back({sub, [o] { return run_serve(*o); }});
+}
+
+}  // namespace powlab::cli
