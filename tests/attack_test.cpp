@@ -464,7 +464,12 @@ TEST(SelfishRace, LiveModeWithholdsAndReveals) {
   const sim::RaceResult& r = run.result;
   EXPECT_GT(r.selfish.withheld, 0u);
   EXPECT_GT(r.selfish.revealed, 0u);
-  EXPECT_TRUE(r.nodes_agree);
+  // Real hashing ends where the clock says, and may end inside a tie the pool revealed: the two
+  // nodes then hold different tips of equal work (first seen stays), as in the 200k-block case.
+  // Agreement is owed only when the work differs. (CI's ASan run once ended in such a tie.)
+  if (!r.nodes_agree) {
+    EXPECT_EQ(run.chains[0].tip_work(), run.chains[1].tip_work());
+  }
   EXPECT_FALSE(r.pow_skipped);
   for (std::size_t u = 0; u < 2; ++u) EXPECT_EQ(run.chains[u].tip_hash(), run.tips[u]);
   for (const BlockPtr& b : run.chains[0].blocks_in_order()) EXPECT_EQ(b->proof(), ProofKind::real);
