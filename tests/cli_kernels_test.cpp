@@ -154,7 +154,13 @@ TEST(CliBench, JsonHasRatesCeilingsAndTheIndependentKnownAnswer) {
   EXPECT_TRUE(j["cpu"].contains("model"));
   ASSERT_EQ(j["results"].size(), 2u);
   for (const auto& x : j["results"]) {
-    EXPECT_EQ(x["kernel"], kernels::selected_kernel().name);
+    // The dispatcher's one timing-dependent choice is `hybrid`, taken after a calibration run in
+    // each process: under load (ctest -j2) the child and this process can decide it differently.
+    const std::string chosen = x["kernel"].get<std::string>();
+    const std::string mine = kernels::selected_kernel().name;
+    if (chosen != mine) {
+      EXPECT_TRUE(chosen == "hybrid" || mine == "hybrid") << chosen << " vs " << mine;
+    }
     EXPECT_GT(x["hashes_per_second"].get<double>(), 0);
     EXPECT_GT(x["hashes_per_second_cpu"].get<double>(), 0);
     // The ceiling: a positive rate, the instruction that binds it, and the fraction it gives.
