@@ -360,12 +360,6 @@ SelfishRow selfish_row(const SelfishOptions& o, double alpha, double gamma) {
   return r;
 }
 
-std::string fmt4(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
-  return buf;
-}
-
 std::uint64_t total_reorgs(const sim::RaceResult& r) {
   std::uint64_t n = 0;
   for (const auto& m : r.miners) n += m.reorgs;
@@ -401,17 +395,17 @@ void print_selfish_text(const SelfishRow& r, const SelfishOptions& o) {
   const sim::SelfishOutcome& s = r.race.selfish;
   std::cout << "selfish mining: pool alpha = " << r.alpha << ", gamma = " << r.gamma << ", " << count_noun(o.blocks, "block")
             << " found, seed " << o.seed << "\n";
-  std::cout << "  simulated    " << fmt4(r.revenue_share) << "  the pool's share of the "
+  std::cout << "  simulated    " << fixed(r.revenue_share, 4) << "  the pool's share of the "
             << count_noun(r.race.best_blocks, "best-chain block") << ", read from the final best chain\n";
-  std::cout << "  eyal-sirer   " << fmt4(r.eyal_sirer) << "  equation 8 (Eyal and Sirer 2014)\n";
-  std::cout << "  honest       " << fmt4(r.alpha) << "  alpha: what the pool earns mining honestly\n";
-  std::cout << "  threshold    " << fmt4(r.threshold) << "  (1-gamma)/(3-2gamma); alpha is "
+  std::cout << "  eyal-sirer   " << fixed(r.eyal_sirer, 4) << "  equation 8 (Eyal and Sirer 2014)\n";
+  std::cout << "  honest       " << fixed(r.alpha, 4) << "  alpha: what the pool earns mining honestly\n";
+  std::cout << "  threshold    " << fixed(r.threshold, 4) << "  (1-gamma)/(3-2gamma); alpha is "
             << (r.alpha > r.threshold ? kVerdictAbove : kVerdictBelow) << "\n";
   std::cout << "  ledger: " << count_noun(s.withheld, "block") << " withheld, " << s.revealed << " revealed, "
             << s.abandoned << " abandoned; " << count_noun(total_reorgs(r.race), "reorg") << "; "
             << count_noun(r.race.stale, "stale block") << "; blocks with simulated proof of work\n";
   std::cout << "  ties: " << count_noun(s.ties, "revealed tie") << " decided by an honest block, " << s.ties_to_pool
-            << " on the pool's branch (gamma measured " << fmt4(s.gamma_measured) << ")\n";
+            << " on the pool's branch (gamma measured " << fixed(s.gamma_measured, 4) << ")\n";
 }
 
 int run_selfish(const SelfishOptions& o) {
@@ -454,8 +448,8 @@ int run_selfish(const SelfishOptions& o) {
   for (const SelfishRow& r : rows) {
     char buf[160];
     std::snprintf(buf, sizeof buf, "%6.3f  %5.3f  %9s  %10s  %9s  %12llu  %14s\n", r.alpha, r.gamma,
-                  fmt4(r.revenue_share).c_str(), fmt4(r.eyal_sirer).c_str(), fmt4(r.threshold).c_str(),
-                  static_cast<unsigned long long>(r.race.stale), fmt4(r.race.selfish.gamma_measured).c_str());
+                  fixed(r.revenue_share, 4).c_str(), fixed(r.eyal_sirer, 4).c_str(), fixed(r.threshold, 4).c_str(),
+                  static_cast<unsigned long long>(r.race.stale), fixed(r.race.selfish.gamma_measured, 4).c_str());
     std::cout << buf;
   }
   return kExitOk;

@@ -87,13 +87,6 @@ double parse_real(const std::string& option, const std::string& text) {
   return v;
 }
 
-std::string fixed(double v, int digits) {
-  if (!std::isfinite(v)) return "n/a";  // never NaN in the output
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 std::string pad(const std::string& s, std::size_t width, bool right = false) {
   if (s.size() >= width) return s;
   return right ? std::string(width - s.size(), ' ') + s : s + std::string(width - s.size(), ' ');

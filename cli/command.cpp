@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 #include <ctime>
 #include <iostream>
@@ -12,6 +13,13 @@
 #include "powlab/consensus/target.h"
 
 namespace powlab::cli {
+
+std::string fixed(double v, int digits) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
 
 unsigned usable_cores() {
   cpu_set_t set;

@@ -124,6 +124,10 @@ std::string format_utc(std::int64_t unix_time);
 // 4294967296 -> "4.295e+09 (~2^32.0)"; for work and expected-hash counts.
 std::string format_big(double value);
 
+// A number with `digits` decimals, as text and charts print it; "n/a" for NaN or infinity, so
+// neither ever reaches the output.
+std::string fixed(double v, int digits);
+
 // The one text style for a hash rate (docs/VOCABULARY.md): "26.41 MH/s", "950.00 kH/s", "12 H/s".
 std::string format_hashrate(double hashes_per_second);
 // "1 block", "2 blocks": count and noun, singular for exactly 1. `plural` defaults to noun + "s".

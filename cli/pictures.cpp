@@ -28,12 +28,6 @@ namespace {
 
 constexpr char kEventHeader[] = "time,node,kind,height,hash,parent,depth";
 
-std::string fixed_digits(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
 std::vector<std::string_view> split_commas(std::string_view s) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
@@ -226,7 +220,7 @@ std::string RacePictures::event_log_path() const { return "/dev/fd/" + std::to_s
 
 void RacePictures::draw(const sim::RaceResult& r) {
   const std::string title = "race fork tree: " + count_noun(r.found, "block") + " found, " +
-                            count_noun(r.stale, "stale block") + ", delay " + fixed_digits(r.delay * 1000, 0) + " ms";
+                            count_noun(r.stale, "stale block") + ", delay " + fixed(r.delay * 1000, 0) + " ms";
   tap_->finish();
   draw::ForkTree tree = tap_->builder.finish(title);
   for (const auto& m : r.miners) tree.miners.push_back(m.name);  // the share chart's colours
@@ -253,7 +247,7 @@ draw::Figure race_share_figure(const sim::RaceResult& r) {
   f.panels.push_back(std::move(p));
   f.notes.push_back("bars: 95% Wilson interval of each miner's share over " +
                     count_noun(r.best_blocks, "best-chain block") + "; chi-square p-value " +
-                    fixed_digits(r.chi_square.p_value, 4));
+                    fixed(r.chi_square.p_value, 4));
   return f;
 }
 
@@ -325,7 +319,7 @@ draw::Figure double_spend_figure(const std::vector<DoubleSpendPoint>& points, st
   for (const auto& pt : points) slot.emplace(pt.q, slot.size());
   std::uint64_t trials = 0;
   for (const auto& [q, k] : slot) {
-    const std::string qs = "q = " + fixed_digits(q, 3);
+    const std::string qs = "q = " + fixed(q, 3);
     draw::Series sim{qs + " simulated", draw::Style::points, {}, draw::palette(k)};
     draw::Series exact{qs + " exact", draw::Style::line, {}, draw::palette(k)};
     draw::Series nak{qs + " Nakamoto", draw::Style::dashed_line, {}, draw::palette(k)};
@@ -365,14 +359,14 @@ draw::Figure selfish_figure(const std::vector<SelfishPoint>& points) {
     amax = std::max(amax, pt.alpha);
   }
   for (const auto& [g, k] : slot) {
-    draw::Series s{"gamma = " + fixed_digits(g, 2), draw::Style::points, {}, draw::palette(k)};
+    draw::Series s{"gamma = " + fixed(g, 2), draw::Style::points, {}, draw::palette(k)};
     for (const auto& pt : points) {
       if (pt.gamma == g) s.points.push_back({pt.alpha, pt.revenue, pt.ci_low, pt.ci_high});
     }
     std::sort(s.points.begin(), s.points.end(), [](const draw::Point& a, const draw::Point& b) { return a.x < b.x; });
     // The closed form the points must match, Eyal and Sirer's equation (8), drawn over
     // 0 < alpha < 1/2 (the model's range) as 100 samples: a curve, not the points joined.
-    draw::Series line{"eq. 8 (gamma " + fixed_digits(g, 2) + ")", draw::Style::line, {}, draw::palette(k)};
+    draw::Series line{"eq. 8 (gamma " + fixed(g, 2) + ")", draw::Style::line, {}, draw::palette(k)};
     const double top = std::min(0.495, std::max(amax, 0.45));
     for (int i = 1; i <= 100; ++i) {
       const double a = top * i / 100;
@@ -380,7 +374,7 @@ draw::Figure selfish_figure(const std::vector<SelfishPoint>& points) {
     }
     // Eyal and Sirer 2014, eq. (8): selfish mining pays above alpha > (1 - gamma) / (3 - 2 gamma).
     const double threshold = (1 - g) / (3 - 2 * g);
-    draw::Series th{"threshold " + fixed_digits(threshold, 3), draw::Style::dashed_line,
+    draw::Series th{"threshold " + fixed(threshold, 3), draw::Style::dashed_line,
                     {{threshold, 0}, {threshold, 1}}, draw::palette(k)};
     p.series.push_back(std::move(s));
     p.series.push_back(std::move(line));
@@ -415,7 +409,7 @@ draw::Figure throttle_figure(const std::vector<sim::ThrottleRow>& rows, double t
   draw::Figure f;
   f.title = "cryptojacking: throttle sweep over " + count_noun(sites, "site");
   f.panels.push_back(std::move(p));
-  f.notes.push_back("alarm above " + fixed_digits(threshold, 1) +
+  f.notes.push_back("alarm above " + fixed(threshold, 1) +
                     "% of one core; model: each site's CPU x (1 - theta); undetected = revenue x (1 - detected)");
   return f;
 }
