@@ -92,7 +92,7 @@ server.stdout.on("data", (d) => { serverOut += d; });
 server.stderr.on("data", (d) => { serverErr += d; });
 const serverExit = new Promise((r) => server.on("exit", (code, signal) => r({code, signal})));
 // However this script ends (a thrown error, Ctrl-C, a closed stdout), the server goes with it:
-// an orphaned server would keep mining nothing and hold its port.
+// an orphaned server would keep running and hold its port.
 process.on("exit", () => { if (server.exitCode === null && server.signalCode === null) server.kill("SIGKILL"); });
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => process.exit(1));
 process.stdout.on("error", () => process.exit(1));
@@ -221,15 +221,6 @@ async function run() {
   const tThrottle = await mine.evaluate(() => performance.now());
   const tval = await mine.$eval("#tval", (e) => e.textContent);
   check(tval === "0.8", `the slider moved to 0.8 (the page shows ${tval})`);
-  if (screenshot) {
-    await dash.bringToFront();
-    // The dashboard's live view (Server-Sent Events) has caught up with a block or more by now.
-    await dash.waitForFunction(() => document.querySelectorAll("#recent li").length > 0, {timeout: 4000}).catch(() => {});
-    fs.mkdirSync(path.dirname(path.resolve(screenshot)), {recursive: true});
-    await dash.screenshot({path: screenshot, fullPage: true});
-    console.log(`     wrote the dashboard screenshot ${screenshot}`);
-    await mine.bringToFront();
-  }
   await sleep(Math.max(0, 4300 - ((await mine.evaluate(() => performance.now())) - tThrottle)));
   const tEnd = await mine.evaluate(() => performance.now());
   const probe = await mine.evaluate(() => window.__probe);
@@ -246,6 +237,19 @@ async function run() {
   check(fullShown.length > 0 && slowShown.length > 0 && median(slowShown) < 0.6 * median(fullShown),
         `the page's own rate falls: ${JSON.stringify(fullShown)} -> ${JSON.stringify(slowShown)} H/s ` +
         `(all readings: ${probe.readings.map((r) => r.text).join(", ")})`);
+
+  if (screenshot) {
+    // While the miner still runs, after the rates are measured (a screenshot costs CPU). The
+    // page is as tall as its content (the viewport only sets the least height), so the picture
+    // grows with the dashboard; 960 px wide fits a block hash on one line.
+    await dash.bringToFront();
+    await dash.setViewport({width: 960, height: 200});
+    await dash.waitForFunction(() => document.querySelectorAll("#recent li").length > 0, {timeout: 4000}).catch(() => {});
+    fs.mkdirSync(path.dirname(path.resolve(screenshot)), {recursive: true});
+    await dash.screenshot({path: screenshot, fullPage: true});
+    console.log(`     wrote the dashboard screenshot ${screenshot}`);
+    await mine.bringToFront();
+  }
 
   // 4. Stop: the Workers are terminated and the shares stop.
   await mine.click("#stop");
