@@ -50,13 +50,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The browser test's npm packages (tests/browser/package-lock.json pins them), installed when
-# node_modules is missing or was installed from another lock file. npm is the only step that
-# needs the network beyond apt; offline, it fails here with this message and the browser test
-# skips, unless POWLAB_REQUIRE_BROWSER=1 (CI), which makes it an error.
+# node_modules is missing or was installed from another lock file (not for the demo, which
+# needs no browser). npm is the only step that needs the network beyond apt; offline, it fails
+# here with this message and the browser test skips, unless POWLAB_REQUIRE_BROWSER=1 (CI),
+# which makes it an error.
 browser_dir=$root/tests/browser
 lock_sum=$(sha256sum "$browser_dir/package-lock.json" | cut -d' ' -f1)
 stamp=$browser_dir/node_modules/.powlab-lock-sha256
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+if [ "$mode" != demo ] && [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
   echo "== installing the browser test's npm packages (npm ci in tests/browser)"
   if command -v npm >/dev/null && (cd "$browser_dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error); then
     echo "$lock_sum" > "$stamp"
