@@ -23,9 +23,13 @@ build=${BUILD_DIR:-$root/build}
 # pictures of issue 13.
 # clang and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes, only "recommended" by
 # clang) build the fuzz targets and the CI's ASan+UBSan stage (.ci/run, docs/FUZZING.md).
+# chromium is the real browser of the classroom test (tests/browser/, issue 14), driven by
+# puppeteer-core from npm; Node.js comes from Debian (nodejs, npm) only where no `node` is
+# installed already, so a newer Node on the machine is left alone.
 packages=(build-essential cmake libtbb-dev libbenchmark-dev libcli11-dev libgtest-dev libgmock-dev
           nlohmann-json3-dev libssl-dev openssl clang libclang-rt-14-dev openmpi-bin libopenmpi-dev
-          graphviz librsvg2-bin zlib1g-dev libcpp-httplib-dev)
+          graphviz librsvg2-bin zlib1g-dev libcpp-httplib-dev chromium)
+command -v node >/dev/null || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -43,6 +47,26 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The browser test's npm packages (tests/browser/package-lock.json pins them), installed when
+# node_modules is missing or was installed from another lock file (not for the demo, which
+# needs no browser). npm is the only step that needs the network beyond apt; offline, it fails
+# here with this message and the browser test skips, unless POWLAB_REQUIRE_BROWSER=1 (CI),
+# which makes it an error.
+browser_dir=$root/tests/browser
+lock_sum=$(sha256sum "$browser_dir/package-lock.json" | cut -d' ' -f1)
+stamp=$browser_dir/node_modules/.powlab-lock-sha256
+if [ "$mode" != demo ] && [ "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "== installing the browser test's npm packages (npm ci in tests/browser)"
+  if command -v npm >/dev/null && (cd "$browser_dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error); then
+    echo "$lock_sum" > "$stamp"
+  elif [ "${POWLAB_REQUIRE_BROWSER:-}" = 1 ]; then
+    echo "error: npm ci in tests/browser failed (is npm installed, and registry.npmjs.org reachable?); POWLAB_REQUIRE_BROWSER=1 needs it" >&2
+    exit 1
+  else
+    echo "warning: npm ci in tests/browser failed (is npm installed, and registry.npmjs.org reachable?); the browser test will skip" >&2
+  fi
 fi
 
 [ "$mode" = deps ] && exit 0
