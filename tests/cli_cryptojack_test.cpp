@@ -17,13 +17,9 @@ namespace {
 using nlohmann::json;
 using test::run_powlab;
 
-std::string joined(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += a + " ";
-  return s;
-}
+using test::joined;
 
-json run_json(std::vector<std::string> args) {
+json cryptojack_json(std::vector<std::string> args) {
   args.insert(args.begin(), "cryptojack");
   args.push_back("--json");
   const auto r = run_powlab(args);
@@ -34,7 +30,7 @@ json run_json(std::vector<std::string> args) {
 const std::string kCpu = test::data_path("cryptojacking/minesweeper_browser_cpu.csv");
 
 TEST(CryptojackCli, OutputsUnderTheIssuesKeysAndSaysModel) {
-  const json j = run_json({"--preset", "weblogic-2018"});
+  const json j = cryptojack_json({"--preset", "weblogic-2018"});
   for (const char* key : {"hashes", "expected_hashes_per_block", "gross_coins", "fee_coins", "attacker_coins",
                           "attacker_revenue", "victim_energy_kwh", "victim_cost", "cost_to_revenue",
                           "expected_seconds_per_block"}) {
@@ -50,14 +46,14 @@ TEST(CryptojackCli, OutputsUnderTheIssuesKeysAndSaysModel) {
 }
 
 TEST(CryptojackCli, CoinhivePresetsAndAnOverride) {
-  EXPECT_EQ(std::round(run_json({"--preset", "coinhive-2017-12"})["attacker_coins"].get<double>() * 1e6), 69);
-  EXPECT_EQ(std::round(run_json({"--preset", "coinhive-2018-02"})["attacker_coins"].get<double>() * 1e6), 39);
-  EXPECT_EQ(std::round(run_json({"--preset", "coinhive-2018-03"})["attacker_coins"].get<double>() * 1e6), 30);
+  EXPECT_EQ(std::round(cryptojack_json({"--preset", "coinhive-2017-12"})["attacker_coins"].get<double>() * 1e6), 69);
+  EXPECT_EQ(std::round(cryptojack_json({"--preset", "coinhive-2018-02"})["attacker_coins"].get<double>() * 1e6), 39);
+  EXPECT_EQ(std::round(cryptojack_json({"--preset", "coinhive-2018-03"})["attacker_coins"].get<double>() * 1e6), 30);
   // An explicit option overrides the preset's value; the rest of the preset stays.
-  const json two = run_json({"--preset", "coinhive-2017-12", "--hashes", "2000000"});
-  const json one = run_json({"--preset", "coinhive-2017-12"});
+  const json two = cryptojack_json({"--preset", "coinhive-2017-12", "--hashes", "2000000"});
+  const json one = cryptojack_json({"--preset", "coinhive-2017-12"});
   EXPECT_DOUBLE_EQ(two["attacker_coins"].get<double>(), 2 * one["attacker_coins"].get<double>());
-  const json nofee = run_json({"--preset", "coinhive-2017-12", "--fee", "0"});
+  const json nofee = cryptojack_json({"--preset", "coinhive-2017-12", "--fee", "0"});
   EXPECT_DOUBLE_EQ(nofee["attacker_coins"].get<double>(), one["gross_coins"].get<double>());
 }
 
@@ -80,14 +76,14 @@ TEST(CryptojackCli, DomainParkingPrintsSourcesAndRatio) {
   EXPECT_NE(r.out.find("model / reported = "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Status Report"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Eskandari"), std::string::npos) << r.out;
-  const json j = run_json({"--preset", "domain-parking-2018"});
+  const json j = cryptojack_json({"--preset", "domain-parking-2018"});
   EXPECT_DOUBLE_EQ(j["ratio_to_reported"].get<double>(), j["attacker_coins"].get<double>() / 0.02417);
 }
 
 // One host at this machine's measured sha256d rate, at block 840000's nBits: the expected
 // seconds per block are exactly the integer work of 0x17034219 over the measured rate.
 TEST(CryptojackCli, WhyNotBitcoinAtThisMachinesRate) {
-  const json j = run_json({"--hosts", "1", "--seconds", "3600", "--host-hashrate", "auto", "--network-bits",
+  const json j = cryptojack_json({"--hosts", "1", "--seconds", "3600", "--host-hashrate", "auto", "--network-bits",
                            "0x17034219", "--block-reward", "3.125"});
   EXPECT_TRUE(j["host_rate_measured_here"].get<bool>());
   const double rate = j["host_hashes_per_second"].get<double>();
@@ -104,20 +100,20 @@ TEST(CryptojackCli, WhyNotBitcoinAtThisMachinesRate) {
 }
 
 TEST(CryptojackCli, CostToRevenueSameAtEveryThrottle) {
-  const double base = run_json({"--preset", "weblogic-2018"})["cost_to_revenue"].get<double>();
+  const double base = cryptojack_json({"--preset", "weblogic-2018"})["cost_to_revenue"].get<double>();
   for (const char* theta : {"0.1", "0.5", "0.7", "0.95"}) {
-    const json j = run_json({"--preset", "weblogic-2018", "--coinhive-throttle", theta});
+    const json j = cryptojack_json({"--preset", "weblogic-2018", "--coinhive-throttle", theta});
     EXPECT_NEAR(j["cost_to_revenue"].get<double>(), base, base * 1e-12) << theta;
     EXPECT_EQ(j["throttle"].get<double>(), std::stod(theta));
   }
 }
 
 TEST(CryptojackCli, DetectionAndSweepOnMineSweeperData) {
-  const json at0 = run_json({"--cpu-distribution", kCpu, "--threshold", "50"});
+  const json at0 = cryptojack_json({"--cpu-distribution", kCpu, "--threshold", "50"});
   EXPECT_EQ(std::round(at0["detected_fraction"].get<double>() * 1000), 886);
-  const json half = run_json({"--cpu-distribution", kCpu, "--threshold", "50", "--coinhive-throttle", "0.5"});
+  const json half = cryptojack_json({"--cpu-distribution", kCpu, "--threshold", "50", "--coinhive-throttle", "0.5"});
   EXPECT_EQ(std::round(half["detected_fraction"].get<double>() * 1000), 547);
-  const json sweep = run_json({"--cpu-distribution", kCpu, "--threshold", "50", "--throttle-sweep"});
+  const json sweep = cryptojack_json({"--cpu-distribution", kCpu, "--threshold", "50", "--throttle-sweep"});
   ASSERT_EQ(sweep["sweep"].size(), 20u);
   for (const auto& row : sweep["sweep"]) {
     for (const char* k : {"throttle", "revenue_fraction", "detected_fraction", "undetected_revenue"}) {
@@ -133,7 +129,7 @@ TEST(CryptojackCli, DetectionAndSweepOnMineSweeperData) {
       << text.out;
 }
 
-struct BadCase {
+struct CryptojackBadCase {
   std::vector<std::string> args;
   std::string message;
 };
@@ -147,7 +143,7 @@ TEST(CryptojackCli, BadInputExitsTwoWithOneLine) {
   const std::string wrong_column = write("col.csv", "service,cpu\na,1\n");
   const std::string bad_value = write("val.csv", "service,max_cpu_percent_of_one_core\na,lots\n");
   const std::string ragged = write("ragged.csv", "service,max_cpu_percent_of_one_core\na,1,2\n");
-  const std::vector<BadCase> cases = {
+  const std::vector<CryptojackBadCase> cases = {
       {{"--preset", "coinhive-2017-12", "--hashes=-1"}, "negative"},
       {{"--preset", "coinhive-2017-12", "--hashes", "nan"}, "finite"},
       {{"--preset", "coinhive-2017-12", "--hashes", "inf"}, "finite"},
@@ -181,7 +177,7 @@ TEST(CryptojackCli, BadInputExitsTwoWithOneLine) {
       {{"--throttle-sweep"}, "--cpu-distribution"},
       {{"--explain"}, "--preset"},
   };
-  for (const BadCase& c : cases) {
+  for (const CryptojackBadCase& c : cases) {
     std::vector<std::string> args{"cryptojack"};
     args.insert(args.end(), c.args.begin(), c.args.end());
     const auto r = run_powlab(args);

@@ -13,9 +13,7 @@ namespace {
 using test::run_powlab;
 using nlohmann::json;
 
-const char* kGenesis =
-    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e"
-    "67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
+using test::kGenesis;
 
 void write_file(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;

@@ -17,15 +17,9 @@ namespace {
 using nlohmann::json;
 using test::run_powlab;
 
-const char* kGenesis =
-    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e"
-    "67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
+using test::kGenesis;
 
-std::string joined(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += a + " ";
-  return s;
-}
+using test::joined;
 
 // Every subcommand, as the words that name it, and tiny valid arguments for it (a chain file
 // made by the fixture stands in for FILE).

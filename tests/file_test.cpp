@@ -24,7 +24,7 @@ namespace {
 constexpr std::uint64_t kChainMax = 8 + 4 + 8 + (std::uint64_t{1} << 32) + 32;  // 4294967348
 
 template <class F>
-std::string refusal(F&& f) {
+std::string file_refusal(F&& f) {
   try {
     f();
   } catch (const ParseError& e) {
@@ -55,13 +55,13 @@ TEST(ReadFile, RegularFileWholeUpToTheExactMaximum) {
 TEST(ReadFile, OneByteOverTheMaximumIsRefusedNamingIt) {
   test::TempDir dir;
   write_text(dir.file("f"), "0123456789");
-  EXPECT_EQ(refusal([&] { read_file(dir.file("f"), 9, "a test file"); }),
+  EXPECT_EQ(file_refusal([&] { read_file(dir.file("f"), 9, "a test file"); }),
             "cannot read " + dir.file("f") + ": 10 bytes is larger than the 9-byte maximum for a test file");
 }
 
 // A /proc file says size 0 and holds more: the size check passes, the read must stop anyway.
 TEST(ReadFile, MoreBytesThanTheSizeSaidStopAtTheMaximum) {
-  EXPECT_EQ(refusal([] { read_file("/proc/self/status", 10, "a test file"); }),
+  EXPECT_EQ(file_refusal([] { read_file("/proc/self/status", 10, "a test file"); }),
             "cannot read /proc/self/status: it gives more bytes than its size (0) said, more than the 10-byte "
             "maximum for a test file");
   EXPECT_GT(read_file("/proc/self/status").size(), 10u);  // under the default maximum: read whole
@@ -69,7 +69,7 @@ TEST(ReadFile, MoreBytesThanTheSizeSaidStopAtTheMaximum) {
 
 TEST(ReadFile, DirectoryIsADirectory) {
   test::TempDir dir;
-  EXPECT_EQ(refusal([&] { read_file(dir.path()); }), "cannot read " + dir.path() + ": is a directory");
+  EXPECT_EQ(file_refusal([&] { read_file(dir.path()); }), "cannot read " + dir.path() + ": is a directory");
 }
 
 TEST(ReadFile, FifoIsRefusedWithoutWaitingForAWriter) {
@@ -77,18 +77,18 @@ TEST(ReadFile, FifoIsRefusedWithoutWaitingForAWriter) {
   const std::string fifo = dir.file("pipe");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // No writer ever opens it: a blocking open would hang here (the ctest timeout would say so).
-  EXPECT_EQ(refusal([&] { read_file(fifo); }), "cannot read " + fifo + ": not a regular file (a FIFO)");
+  EXPECT_EQ(file_refusal([&] { read_file(fifo); }), "cannot read " + fifo + ": not a regular file (a FIFO)");
 }
 
 TEST(ReadFile, DevZeroIsRefusedBeforeAnyRead) {
-  EXPECT_EQ(refusal([] { read_file("/dev/zero"); }), "cannot read /dev/zero: not a regular file (a character device)");
+  EXPECT_EQ(file_refusal([] { read_file("/dev/zero"); }), "cannot read /dev/zero: not a regular file (a character device)");
 }
 
 TEST(ReadFile, MissingFileGivesTheOsReason) {
   test::TempDir dir;
-  EXPECT_EQ(refusal([&] { read_file(dir.file("nope")); }), "cannot open " + dir.file("nope") + ": No such file or directory");
+  EXPECT_EQ(file_refusal([&] { read_file(dir.file("nope")); }), "cannot open " + dir.file("nope") + ": No such file or directory");
   write_text(dir.file("plain"), "x");  // a path through a file: refused even for root
-  EXPECT_EQ(refusal([&] { read_file(dir.file("plain") + "/x"); }), "cannot open " + dir.file("plain") + "/x: Not a directory");
+  EXPECT_EQ(file_refusal([&] { read_file(dir.file("plain") + "/x"); }), "cannot open " + dir.file("plain") + "/x: Not a directory");
 }
 
 TEST(ReadFile, UnreadableFileGivesTheOsReason) {
@@ -96,7 +96,7 @@ TEST(ReadFile, UnreadableFileGivesTheOsReason) {
   test::TempDir dir;
   write_text(dir.file("secret"), "x");
   ASSERT_EQ(::chmod(dir.file("secret").c_str(), 0), 0);
-  EXPECT_EQ(refusal([&] { read_file(dir.file("secret")); }), "cannot open " + dir.file("secret") + ": Permission denied");
+  EXPECT_EQ(file_refusal([&] { read_file(dir.file("secret")); }), "cannot open " + dir.file("secret") + ": Permission denied");
 }
 
 // ---- the loaders that use it ----
@@ -104,10 +104,10 @@ TEST(ReadFile, UnreadableFileGivesTheOsReason) {
 TEST(ReadFile, ChainFileRefusesEachKindWithItsMessage) {
   test::TempDir dir;
   ASSERT_EQ(::mkfifo(dir.file("pipe").c_str(), 0600), 0);
-  EXPECT_EQ(refusal([&] { read_chain_file(dir.path()); }), "cannot read " + dir.path() + ": is a directory");
-  EXPECT_EQ(refusal([&] { read_chain_file(dir.file("pipe")); }),
+  EXPECT_EQ(file_refusal([&] { read_chain_file(dir.path()); }), "cannot read " + dir.path() + ": is a directory");
+  EXPECT_EQ(file_refusal([&] { read_chain_file(dir.file("pipe")); }),
             "cannot read " + dir.file("pipe") + ": not a regular file (a FIFO)");
-  EXPECT_EQ(refusal([] { read_chain_file("/dev/zero"); }),
+  EXPECT_EQ(file_refusal([] { read_chain_file("/dev/zero"); }),
             "cannot read /dev/zero: not a regular file (a character device)");
 }
 
@@ -115,7 +115,7 @@ TEST(ReadFile, ChainFileOverTheFormatMaximumIsRefusedUnread) {
   test::TempDir dir;
   const std::string big = dir.file("big.chain");
   make_sparse(big, kChainMax + 1);  // a hole: no disk used, and nothing of it may be read
-  EXPECT_EQ(refusal([&] { read_chain_file(big); }),
+  EXPECT_EQ(file_refusal([&] { read_chain_file(big); }),
             "cannot read " + big + ": 4294967349 bytes is larger than the 4294967348-byte maximum for a chain file");
   // At exactly the maximum the size check passes and the decoder judges the bytes. Reading
   // 4 GiB of zeros is too slow for a unit test, so the boundary is tested at read_file level
@@ -125,13 +125,13 @@ TEST(ReadFile, ChainFileOverTheFormatMaximumIsRefusedUnread) {
 TEST(ReadFile, HeaderFileRefusesEachKindWithItsMessage) {
   test::TempDir dir;
   ASSERT_EQ(::mkfifo(dir.file("pipe").c_str(), 0600), 0);
-  EXPECT_EQ(refusal([&] { load_header_file(dir.path()); }), "cannot read " + dir.path() + ": is a directory");
-  EXPECT_EQ(refusal([&] { load_header_file(dir.file("pipe")); }),
+  EXPECT_EQ(file_refusal([&] { load_header_file(dir.path()); }), "cannot read " + dir.path() + ": is a directory");
+  EXPECT_EQ(file_refusal([&] { load_header_file(dir.file("pipe")); }),
             "cannot read " + dir.file("pipe") + ": not a regular file (a FIFO)");
-  EXPECT_EQ(refusal([] { load_header_file("/dev/zero"); }),
+  EXPECT_EQ(file_refusal([] { load_header_file("/dev/zero"); }),
             "cannot read /dev/zero: not a regular file (a character device)");
   make_sparse(dir.file("big.bin"), kMaxInputFileBytes + 1);
-  EXPECT_EQ(refusal([&] { load_header_file(dir.file("big.bin")); }),
+  EXPECT_EQ(file_refusal([&] { load_header_file(dir.file("big.bin")); }),
             "cannot read " + dir.file("big.bin") +
                 ": 1073741825 bytes is larger than the 1073741824-byte maximum for a header file");
 }

@@ -14,7 +14,7 @@
 namespace powlab {
 namespace {
 
-std::uint32_t hex32(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16)); }
+using test::hex32;
 
 // Every notable header: fields match the CSV (display order for hashes), serialization
 // round-trips, the hash is the published one, and the PoW is valid under mainnet rules.

@@ -90,7 +90,7 @@ TEST(Miner, VersionRollingChangesOnlyTheBip320Bits) {
 // depends on the machine's load, so the bound below only tells "stopped" from "ran on" (the
 // target is hopeless: without a stop, mine_block never returns). It used to be 1.5 s, which a
 // loaded 2-core machine could miss.
-constexpr double kStoppedWithin = 30.0;
+constexpr double kMinerStoppedWithin = 30.0;
 
 TEST(Miner, BudgetStopsWithoutABlock) {
   ChainState chain(lab_with_bits(0x1a00ffff));  // hopeless for a CPU in a test
@@ -103,7 +103,7 @@ TEST(Miner, BudgetStopsWithoutABlock) {
   EXPECT_TRUE(m.budget_exhausted);
   EXPECT_GT(m.hashes, 0u);
   EXPECT_GE(s, r.max_seconds);
-  EXPECT_LT(s, kStoppedWithin);
+  EXPECT_LT(s, kMinerStoppedWithin);
 }
 
 TEST(Miner, CancelStopsPromptly) {
@@ -120,7 +120,7 @@ TEST(Miner, CancelStopsPromptly) {
   t.join();
   EXPECT_TRUE(m.cancelled);
   EXPECT_FALSE(m.block);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), kStoppedWithin);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), kMinerStoppedWithin);
 }
 
 TEST(Miner, RefusesABadRequest) {

@@ -21,11 +21,7 @@ struct BadCase {
   std::string message;  // a piece of what stderr must say
 };
 
-std::string joined(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += a + " ";
-  return s;
-}
+using test::joined;
 
 // The house error format (docs/VOCABULARY.md): exactly one line, "powlab race: error: ...".
 void expect_one_line_usage_error(const test::CommandResult& r, const std::string& message, const std::string& what) {

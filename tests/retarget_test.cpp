@@ -14,7 +14,7 @@
 namespace powlab {
 namespace {
 
-std::uint32_t hex32(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16)); }
+using test::hex32;
 
 // Core's four cases; the first-block time is given directly (in Core it is the time of
 // block last_height - 2015: 2016 blocks, 2015 intervals).

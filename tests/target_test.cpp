@@ -9,7 +9,7 @@
 namespace powlab {
 namespace {
 
-std::uint32_t hex32(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16)); }
+using test::hex32;
 
 TEST(Compact, EveryVector) {
   const CsvTable t = test::data_csv("difficulty/compact_bits_vectors.csv");

@@ -1,12 +1,28 @@
 // Helpers shared by the test executables: reference data paths and running the CLI.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "powlab/util/csv.h"
 
 namespace powlab::test {
+
+// A 32-bit field written in hex in the reference CSVs (bits, version), e.g. "1d00ffff".
+inline std::uint32_t hex32(const std::string& s) { return static_cast<std::uint32_t>(std::stoul(s, nullptr, 16)); }
+
+// Bitcoin's genesis block header, 80 bytes in hex (block 0 of mainnet).
+inline constexpr const char* kGenesis =
+    "0100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e"
+    "67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c";
+
+// A command line as one string, for failure messages.
+inline std::string joined(const std::vector<std::string>& args) {
+  std::string s;
+  for (const auto& a : args) s += a + " ";
+  return s;
+}
 
 // Absolute path of a file under tests/data, e.g. data_path("headers/notable_headers.csv").
 std::string data_path(const std::string& relative);
