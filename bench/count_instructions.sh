@@ -14,6 +14,9 @@
 #           vinsert*, kmov*), divided by 16;
 #   avx2    the same on %ymm, divided by 8.
 # --check: sha256rnds2 must match exactly, the vector counts within 2%.
+# It also counts sha256msg2 in the SHA-NI scans and checks it against kShaniMsg2PerNonce below:
+# msg2 is not the binding instruction, but it is the costliest one of the schedule (one per 2
+# cycles on Zen 4, docs/PERFORMANCE.md), so a change that adds one back should fail loudly.
 # The few set-up instructions outside the loop are included; they are under 1% of a batch.
 set -eu
 lib=$1
@@ -38,6 +41,11 @@ count() {
 
 rnds2=$(count shani.cpp.o 'scan_(shani|streams)' 'sha256rnds2')
 rnds2_vl=$(count shani_vl.cpp.o 'scan_(shani_vl|streams)' 'sha256rnds2')
+msg2=$(count shani.cpp.o 'scan_(shani|streams)' 'sha256msg2')
+msg2_vl=$(count shani_vl.cpp.o 'scan_(shani_vl|streams)' 'sha256msg2')
+# 23 computed message groups per nonce need a sha256msg2: groups 5-15 of the first hash (group 4's
+# sigma1 inputs W14..W17 are nonce-free, kernels/shani_core.inl) and 4-15 of the second.
+kShaniMsg2PerNonce=23
 zmm=$(count avx512.cpp.o 'scan_avx512|Avx512>::scan' '%zmm')
 ymm=$(count avx2.cpp.o 'scan_avx2|Avx2>::scan' '%ymm')
 
@@ -45,7 +53,8 @@ if [ "${2:-}" = "--check" ]; then
   powlab=$3
   # `powlab kernels --json` prints keys in alphabetical order, so a kernel's binding_per_nonce
   # and lanes come before its name.
-  POWLAB_KERNEL= "$powlab" kernels --json | awk -v rnds2="$rnds2" -v rnds2_vl="$rnds2_vl" -v zmm="$zmm" -v ymm="$ymm" '
+  POWLAB_KERNEL= "$powlab" kernels --json | awk -v rnds2="$rnds2" -v rnds2_vl="$rnds2_vl" -v zmm="$zmm" -v ymm="$ymm" \
+      -v msg2="$msg2" -v msg2_vl="$msg2_vl" -v msg2_want="$kShaniMsg2PerNonce" '
     /"binding_per_nonce"/ { gsub(/[",]/, ""); per = $2 }
     /"lanes"/ { gsub(/[",]/, ""); lanes = $2 }
     /"name"/ {
@@ -64,11 +73,18 @@ if [ "${2:-}" = "--check" ]; then
         if (!ok) bad = 1
         checked++
       }
+      if (name ~ /^shani/) {
+        m = (name == "shani" ? msg2 : msg2_vl) / lanes
+        mok = m == msg2_want
+        printf "%-7s sha256msg2 %.2f per nonce, expected %d: %s\n", name, m, msg2_want, mok ? "ok" : "MISMATCH"
+        if (!mok) bad = 1
+      }
       per = 0
     }
     END { if (checked == 0) { print "no kernel checked"; exit 1 } exit bad }'
 else
   echo "sha256rnds2 in the shani scan: $rnds2, in shani_vl: $rnds2_vl (divide by the streams)"
+  echo "sha256msg2 in the shani scan: $msg2, in shani_vl: $msg2_vl (divide by the streams; $kShaniMsg2PerNonce per nonce expected)"
   echo "avx512 zmm ALU instructions per nonce: $(awk -v n="$zmm" 'BEGIN { printf "%.2f", n / 16 }') ($zmm per 16)"
   echo "avx2 ymm ALU instructions per nonce: $(awk -v n="$ymm" 'BEGIN { printf "%.2f", n / 8 }') ($ymm per 8)"
 fi

@@ -63,6 +63,7 @@ struct ShaniConsts {
   __m128i wk1, wk2, wk3;  // K+W of groups 1..3 (W4..W15 are padding)
   __m128i m1, m3;         // W4..W7, W12..W15
   __m128i c5;             // msg1(M1, M2) + alignr(M4, M3): {W4, 0, W15, W16}, nonce-free
+  __m128i c4;             // the sigma1 half of group 4: {sigma1(W14), sigma1(W15), sigma1(W16), sigma1(W17)}
   __m128i c7;             // msg1(M3, M4): {0, 0, sigma0(W15), W15 + sigma0(W16)}
   __m128i mid_abef, mid_cdgh;
   __m128i iv_abef, iv_cdgh;
@@ -72,6 +73,7 @@ struct ShaniConsts {
 };
 
 constexpr std::uint32_t shani_sigma0(std::uint32_t x) { return std::rotr(x, 7) ^ std::rotr(x, 18) ^ (x >> 3); }
+constexpr std::uint32_t shani_sigma1(std::uint32_t x) { return std::rotr(x, 17) ^ std::rotr(x, 19) ^ (x >> 10); }
 
 void make_consts(const ScanJob& job, const MiningConsts& mc, ShaniConsts& k) {
   to_shani(mc.state2, k.abef2, k.cdgh2);
@@ -83,6 +85,8 @@ void make_consts(const ScanJob& job, const MiningConsts& mc, ShaniConsts& k) {
   k.wk2 = kgroup(2);
   k.wk3 = _mm_add_epi32(k.m3, kgroup(3));
   k.c5 = words(0x80000000u, 0, 640, mc.w16);
+  // W14 = 0 and W15 = 640 are padding; W16 and W17 read W0..W2 only (mining.h), not the nonce.
+  k.c4 = words(0, shani_sigma1(640), shani_sigma1(mc.w16), shani_sigma1(mc.w17));
   k.c7 = words(0, 0, shani_sigma0(640), 640 + shani_sigma0(mc.w16));
   to_shani(job.midstate.data(), k.mid_abef, k.mid_cdgh);
   to_shani(sha256_core::kInit.data(), k.iv_abef, k.iv_cdgh);
@@ -120,9 +124,13 @@ POWLAB_INLINE void top_words(const ShaniConsts& k, std::uint32_t n0, std::uint32
 #pragma GCC unroll 16
   FOR_S rounds4c(abef[s], cdgh[s], k.wk3, k.wk3h);
   // Groups 4..7 with the nonce-free parts folded (mining.h): m[s][g & 3] holds group g.
+  // Group 4 needs no sha256msg2: the words it would take sigma1 of, W14..W17, are all nonce-free,
+  // so that half is the constant c4 and one paddd replaces the msg2. sha256msg2 is the costliest
+  // schedule instruction (one per 2 cycles on Zen 4; docs/PERFORMANCE.md), so this is the one
+  // group worth special-casing. W9..W12 = 0, so there is no alignr term either.
 #pragma GCC unroll 16
   FOR_S {
-    const __m128i g4 = _mm_sha256msg2_epu32(_mm_sha256msg1_epu32(m[s][0], k.m1), k.m3);
+    const __m128i g4 = _mm_add_epi32(_mm_sha256msg1_epu32(m[s][0], k.m1), k.c4);
     m[s][0] = g4;
     rounds4(abef[s], cdgh[s], _mm_add_epi32(g4, kgroup(4)));
   }
