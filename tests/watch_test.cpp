@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -232,9 +233,16 @@ TEST(ProcReader, SeesThisProcessWork) {
   ASSERT_TRUE(before);
   // The kernel's comm is the executable's name cut to 15 bytes (TASK_COMM_LEN - 1).
   EXPECT_EQ(before->command, std::string(program_invocation_short_name).substr(0, 15));
-  const auto t0 = std::chrono::steady_clock::now();
+  // Spin until this process has used 50 ms of CPU (5 ticks at 100 Hz), not for a wall-clock
+  // time: on a loaded machine 300 ms of wall clock once gave it less than one tick.
+  const auto cpu_now = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  };
+  const auto t0 = cpu_now();
   volatile std::uint64_t x = 0;
-  while (std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(300)) x = x + 1;
+  while (cpu_now() - t0 < std::chrono::milliseconds(50)) x = x + 1;
   const auto after = r.process(static_cast<int>(::getpid()));
   ASSERT_TRUE(after);
   EXPECT_EQ(after->start_ticks, before->start_ticks);
