@@ -1,5 +1,7 @@
 #include "app.h"
 
+#include <cerrno>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -94,7 +96,16 @@ int run_subcommand(const std::string& prefix, const Subcommand& sub) {
     return kExitUsage;
   };
   try {
-    return sub.run();
+    const int code = sub.run();
+    // Output that could not be written is lost output (`--json > /dev/full` once exited 0):
+    // the same exit 2 as a file that cannot be written, with the OS's reason.
+    errno = 0;
+    std::cout.flush();
+    if (!std::cout) {
+      const std::string why = std::string("cannot write standard output: ") + std::strerror(errno != 0 ? errno : EIO);
+      return fail(why.c_str());
+    }
+    return code;
   } catch (const UsageError& e) {
     return fail(e.what());
   } catch (const powlab::ParseError& e) {

@@ -146,6 +146,7 @@ struct RacePictures::Tap {
   std::exception_ptr error;
   std::string copy_path;
   std::FILE* copy = nullptr;
+  int copy_errno = 0;  // the first failed write's reason
   std::thread reader;
 
   explicit Tap(std::string events_path) : copy_path(std::move(events_path)) {
@@ -169,7 +170,11 @@ struct RacePictures::Tap {
       const ssize_t n = ::read(read_fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
-      if (copy != nullptr) std::fwrite(buf, 1, static_cast<std::size_t>(n), copy);  // ferror checked at the end
+      // ferror is checked at the end; the first failure's reason is kept for the message.
+      if (copy != nullptr && std::fwrite(buf, 1, static_cast<std::size_t>(n), copy) != static_cast<std::size_t>(n) &&
+          copy_errno == 0) {
+        copy_errno = errno;
+      }
       if (error) continue;  // keep draining so the writer never blocks
       pending.append(buf, static_cast<std::size_t>(n));
       std::size_t start = 0;
@@ -195,8 +200,11 @@ struct RacePictures::Tap {
     if (copy != nullptr) {
       const bool failed = std::ferror(copy) != 0;
       const int rc = std::fclose(copy);
+      if (rc != 0 && copy_errno == 0) copy_errno = errno;
       copy = nullptr;
-      if (failed || rc != 0) throw std::runtime_error("writing events file " + copy_path + " failed");
+      if (failed || rc != 0) {
+        throw ParseError("cannot write events file " + copy_path + ": " + std::strerror(copy_errno != 0 ? copy_errno : EIO));
+      }
     }
     if (error) std::rethrow_exception(error);
   }

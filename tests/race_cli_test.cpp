@@ -1,9 +1,12 @@
 // `powlab race` on the command line: bad input exits 2 with a clear message; JSON and the
 // event log come out whole and NaN-free.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -357,6 +360,25 @@ TEST(RaceCli, OneMinerNeverPrintsNaN) {
       run_powlab({"race", "--miners", "solo=1", "--blocks", "5", "--json"}).out);
   EXPECT_EQ(j["stale_rate"].get<double>(), 0.0);
   EXPECT_EQ(j["miners"][0]["share"].get<double>(), 1.0);
+}
+
+// Output that cannot be written is an error with the OS's reason, never an exit 0 with the
+// output lost: the events file (written as the race runs) and standard output (at the end).
+TEST(RaceCli, AFullDiskIsExitTwoWithTheReason) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
+  auto r = run_powlab({"race", "--nodes", "3", "--blocks", "5", "--events", "/dev/full"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err, "powlab race: error: cannot write events file /dev/full: No space left on device\n");
+
+  test::TempDir dir;
+  const std::string cmd = std::string(POWLAB_BINARY) + " race --nodes 3 --blocks 5 --json > /dev/full 2> " +
+                          dir.file("err");
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  std::ifstream in(dir.file("err"));
+  const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(err, "powlab race: error: cannot write standard output: No space left on device\n");
 }
 
 TEST(RaceCli, LiveModeRunsAndSaysPowIsReal) {

@@ -60,7 +60,7 @@ void EventLog::write(double time, std::string_view node, EventKind kind, std::in
   append_display_hex(line, parent);
   std::snprintf(num, sizeof num, ",%llu\n", static_cast<unsigned long long>(depth));
   line += num;
-  std::fwrite(line.data(), 1, line.size(), file_);
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() && write_errno_ == 0) write_errno_ = errno;
   ++rows_;
 }
 
@@ -68,8 +68,12 @@ void EventLog::close() {
   if (file_ == nullptr) return;
   const bool failed = std::ferror(file_) != 0;
   const int rc = std::fclose(file_);
+  if (rc != 0 && write_errno_ == 0) write_errno_ = errno;
   file_ = nullptr;
-  if (failed || rc != 0) throw std::runtime_error("writing events file " + path_ + " failed");
+  // Like a file that cannot be opened (exit 2): the output is lost, and the message says why.
+  if (failed || rc != 0) {
+    throw ParseError("cannot write events file " + path_ + ": " + std::strerror(write_errno_ != 0 ? write_errno_ : EIO));
+  }
 }
 
 }  // namespace powlab::sim

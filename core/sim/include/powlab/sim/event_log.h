@@ -42,6 +42,7 @@ class EventLog {
   std::string path_;
   std::FILE* file_ = nullptr;
   std::uint64_t rows_ = 0;
+  int write_errno_ = 0;  // the first failed write's reason (ENOSPC on a full disk)
 };
 
 }  // namespace powlab::sim
