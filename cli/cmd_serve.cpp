@@ -126,7 +126,8 @@ struct LabServer::Impl {
                         {"shares", m.shares},
                         {"round_shares", m.round_shares},
                         {"credited", m.credited},
-                        {"blocks", m.blocks}});
+                        {"blocks", m.blocks},
+                        {"live", m.live}});
     }
     nlohmann::json recent = nlohmann::json::array();
     for (const auto& b : st.recent_blocks) {
@@ -138,7 +139,9 @@ struct LabServer::Impl {
             {"pool_cut", st.pool_cut},     {"rewards", st.rewards},
             {"credited", st.credited},     {"blocks", st.blocks},
             {"accepted", st.accepted},     {"refused", st.refused},
-            {"save_errors", st.save_errors}, {"recent_blocks", recent}};
+            {"save_errors", st.save_errors}, {"recent_blocks", recent},
+            {"live_miners", st.live_miners},
+            {"retired", {{"names", st.retired.names}, {"shares", st.retired.shares}, {"credited", st.retired.credited}}}};
   }
 
   void routes() {

@@ -219,7 +219,7 @@ function show(s) {
   body.textContent = "";
   for (const m of s.miners) {
     const tr = document.createElement("tr");
-    for (const v of [m.name, rate(m.hashes_per_second), m.shares, m.blocks, coins(m.credited)]) {
+    for (const v of [m.live === false ? m.name + " (idle)" : m.name, rate(m.hashes_per_second), m.shares, m.blocks, coins(m.credited)]) {
       const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
     }
     body.appendChild(tr);

@@ -194,6 +194,92 @@ TEST(Pool, MemoryStaysBounded) {
             ShareVerdict::stale_job);
 }
 
+// Idle names lose their live slot, never their coins; a returning name continues; the books of
+// idle names are bounded, and what is retired still adds up. The clock is injected: no sleeping.
+TEST(Pool, IdleMinersFreeTheirSlotsAndKeepTheirBooks) {
+  std::int64_t now = 1'700'000'000;
+  PoolConfig cfg;
+  cfg.clock = [&now] { return now; };
+  cfg.limits.max_miners = 2;
+  cfg.limits.max_accounts = 3;
+  cfg.limits.idle_seconds = 60;
+  auto pool = make_pool(cfg);
+  std::string why;
+  auto books_add_up = [&](const char* when) {
+    const PoolStats st = pool->stats();
+    std::uint64_t shares = st.retired.shares;
+    for (const auto& m : st.miners) shares += m.shares;
+    EXPECT_EQ(shares, st.accepted) << when;
+    EXPECT_EQ(st.credited + st.pool_cut, st.rewards) << when;
+    EXPECT_LE(st.miners.size(), 3u) << when;
+    return st;
+  };
+  const auto a = pool->work("alice", &why);
+  ASSERT_TRUE(a) << why;
+  ASSERT_EQ(pool->submit("alice", a->job_id, find_nonce(*a, Kind::share)).verdict, ShareVerdict::accepted);
+  now += 30;
+  const auto b = pool->work("bob", &why);
+  ASSERT_TRUE(b) << why;
+  EXPECT_FALSE(pool->work("carol", &why));
+  EXPECT_NE(why.find("full"), std::string::npos) << why;
+
+  // 59 s after alice's share she still holds her slot; at 60 s she is idle and carol gets it.
+  now += 29;
+  EXPECT_FALSE(pool->work("carol", &why));
+  now += 1;
+  const auto c = pool->work("carol", &why);
+  ASSERT_TRUE(c) << why;
+  PoolStats st = books_add_up("alice idle");
+  EXPECT_EQ(st.live_miners, 2u);
+  ASSERT_EQ(st.miners[0].name, "alice");
+  EXPECT_FALSE(st.miners[0].live);
+  EXPECT_EQ(st.miners[0].round_shares, 1u);
+  // Her job went with her slot.
+  EXPECT_EQ(pool->submit("alice", a->job_id, find_nonce(*a, Kind::share, find_nonce(*a, Kind::share) + 1)).verdict,
+            ShareVerdict::unknown_job);
+
+  // carol's block pays the round: idle alice's share is paid too.
+  const ShareResult blk = pool->submit("carol", c->job_id, find_nonce(*c, Kind::block));
+  ASSERT_TRUE(blk.block) << blk.detail;
+  st = books_add_up("after the block");
+  const std::int64_t alice_credit = st.miners[0].credited;
+  EXPECT_GT(alice_credit, 0);
+
+  // A fourth name needs a fourth account: the longest idle (alice) is retired, coins and all.
+  now += 60;  // bob and carol idle too
+  ASSERT_TRUE(pool->work("dave", &why)) << why;
+  st = books_add_up("alice retired");
+  EXPECT_EQ(st.retired.names, 1u);
+  EXPECT_EQ(st.retired.credited, alice_credit);
+  EXPECT_EQ(st.retired.shares, 1u);
+  ASSERT_EQ(st.miners.size(), 3u);
+  EXPECT_EQ(st.miners[0].name, "bob");
+
+  // bob returns and continues: same books, new shares on top.
+  const auto b2 = pool->work("bob", &why);
+  ASSERT_TRUE(b2) << why;
+  ASSERT_EQ(pool->submit("bob", b2->job_id, find_nonce(*b2, Kind::share)).verdict, ShareVerdict::accepted);
+  st = books_add_up("bob back");
+  EXPECT_TRUE(st.miners[0].live);
+  EXPECT_EQ(st.miners[0].shares, 1u);
+
+  // Many passing names: the books never grow past max_accounts, and still add up.
+  for (int k = 0; k < 20; ++k) {
+    now += 61;
+    const std::string name = "p" + std::to_string(k);
+    const auto w = pool->work(name, &why);
+    ASSERT_TRUE(w) << why;
+    ASSERT_EQ(pool->submit(name, w->job_id, find_nonce(*w, Kind::share)).verdict, ShareVerdict::accepted);
+    if (k % 5 == 4) {
+      ASSERT_TRUE(pool->submit(name, w->job_id, find_nonce(*w, Kind::block)).block);
+    }
+  }
+  st = books_add_up("many names");
+  EXPECT_EQ(st.miners.size(), 3u);
+  EXPECT_EQ(st.retired.names, 21u);  // alice, carol, bob, dave, p0..p16: one per new name
+  EXPECT_GT(st.blocks, 4u);
+}
+
 // Four miners submit at once, racing each other's blocks (stale jobs) and repeating nonces
 // (duplicates). Every answer is tallied here, and the pool's books must match it exactly.
 TEST(Pool, ConcurrentSubmitsKeepExactBooks) {
@@ -339,6 +425,9 @@ TEST(ServeApi, AnswersTheLabApiRefusesBadSharesAndIsNeverFramed) {
   ASSERT_EQ(st["miners"].size(), 1u);
   EXPECT_EQ(st["miners"][0]["name"], "alice");
   EXPECT_EQ(st["miners"][0]["shares"], 1);
+  EXPECT_EQ(st["miners"][0]["live"], true);
+  EXPECT_EQ(st["live_miners"], 1);
+  EXPECT_EQ(st["retired"]["credited"], 0);
   EXPECT_EQ(st["accepted"], 1);
   const nlohmann::json refused = {{"duplicate", 1}, {"malformed", 3}, {"high-hash", 1}};
   EXPECT_EQ(st["refused"], refused);
