@@ -10,6 +10,7 @@
 //                           `mine --pool` checks before it hashes anything.
 #include <arpa/inet.h>
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -34,9 +35,19 @@ namespace powlab::cli {
 namespace {
 
 constexpr char kJsonType[] = "application/json";
-// httplib serves each connection on a pool thread for as long as it is kept alive, so a class
-// of browsers needs more threads than cores (they mostly wait on the network).
-constexpr std::size_t kServeThreads = 64;
+// httplib serves each connection on a pool thread for as long as it is kept alive (up to
+// kKeepAliveRequests requests, or 5 s idle), so a class needs a thread per open connection:
+// 200 miners on loopback (bench/serve_load), or ~100 browsers with a stream and a request each.
+// Queued connections wait for a free thread. Idle threads cost a stack each (mostly untouched).
+constexpr std::size_t kServeThreads = 256;
+// httplib's default closes a connection after 5 requests: a miner then reconnects every 5
+// shares, and the reconnects overflow the accept queue (below). 100 keeps rotation among more
+// connections than threads fair while cutting the churn twentyfold.
+constexpr std::size_t kKeepAliveRequests = 100;
+// The listen backlog. Debian's httplib is built with 5 (CPPHTTPLIB_LISTEN_BACKLOG): 200
+// clients connecting at once overflow it, the kernel drops their handshakes, and they stall
+// for a SYN retransmit (1 s, then 3 s...). The kernel caps this at net.core.somaxconn.
+constexpr int kListenBacklog = 1024;
 // Each dashboard's live stream holds one of those threads; past this many, dashboards poll.
 constexpr int kMaxEventStreams = 8;
 constexpr auto kEventPeriod = std::chrono::milliseconds(1000);
@@ -98,6 +109,7 @@ struct LabServer::Impl {
   std::ofstream log;
   std::atomic<int> streams{0};
   std::atomic<bool> stopping{false};
+  std::atomic<int> listen_fd{-1};
 
   Impl(LabPool& p, ServeConfig c) : pool(p), cfg(std::move(c)), limiter(cfg.rate) {}
 
@@ -146,6 +158,19 @@ struct LabServer::Impl {
 
   void routes() {
     http.new_task_queue = [] { return new httplib::ThreadPool(kServeThreads); };
+    // httplib writes a response's headers and body in separate send()s; with Nagle on, the body
+    // waits for the client's delayed ACK (40 ms on Linux): 25 requests a second per connection.
+    http.set_tcp_nodelay(true);
+    http.set_keep_alive_max_count(kKeepAliveRequests);
+    // Replaces httplib's default options, which set SO_REUSEPORT: that lets a second server
+    // bind the same port and take half the class's connections. SO_REUSEADDR only allows a
+    // restart while old connections linger in TIME_WAIT. The socket is kept to raise the
+    // backlog after httplib's listen() (see bind()).
+    http.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd = sock;
+    });
     // Every response, errors included: never framed, never cached, never sniffed.
     http.set_default_headers({{"X-Frame-Options", "DENY"},
                               {"Content-Security-Policy", "frame-ancestors 'none'"},
@@ -243,8 +268,11 @@ LabServer::LabServer(LabPool& pool, ServeConfig config) : impl_(std::make_unique
 LabServer::~LabServer() = default;
 
 int LabServer::bind() {
-  if (impl_->cfg.port == 0) return impl_->http.bind_to_any_port(impl_->cfg.bind);
-  return impl_->http.bind_to_port(impl_->cfg.bind, impl_->cfg.port) ? impl_->cfg.port : -1;
+  const int port = impl_->cfg.port == 0 ? impl_->http.bind_to_any_port(impl_->cfg.bind)
+                                         : (impl_->http.bind_to_port(impl_->cfg.bind, impl_->cfg.port) ? impl_->cfg.port : -1);
+  // listen() again on a listening socket only changes its backlog (Linux, POSIX allows it).
+  if (port > 0 && impl_->listen_fd >= 0) ::listen(impl_->listen_fd, kListenBacklog);
+  return port;
 }
 void LabServer::run() { impl_->http.listen_after_bind(); }
 void LabServer::stop() {

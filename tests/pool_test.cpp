@@ -470,6 +470,25 @@ TEST(ServePages, MinePageAsksFirstStoresNothingAndIsNeverFramed) {
   EXPECT_TRUE(event["recent_blocks"].is_array());
 }
 
+// A miner's connection serves many shares (httplib's default closes it every 5 requests, and
+// 200 reconnecting miners overflowed the accept queue), and no second server can share the
+// port (httplib's default SO_REUSEPORT would let one take half the class's connections).
+TEST(ServeApi, KeepsConnectionsAliveAndOwnsItsPort) {
+  auto pool = make_pool();
+  Running srv(*pool);
+  httplib::Client c("127.0.0.1", srv.port());
+  c.set_keep_alive(true);
+  for (int i = 0; i < 12; ++i) {
+    const auto r = c.Get("/api/hello");
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->get_header_value("Connection"), "close") << "request " << i + 1;
+  }
+  cli::ServeConfig same;
+  same.port = srv.port();
+  cli::LabServer second(*pool, same);
+  EXPECT_EQ(second.bind(), -1);
+}
+
 TEST(ServeApi, RateLimitsEachClient) {
   auto pool = make_pool();
   cli::ServeConfig cfg;
