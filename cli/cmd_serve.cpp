@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -25,6 +27,7 @@
 #include "command.h"
 #include "powlab/consensus/network.h"
 #include "powlab/consensus/target.h"
+#include "powlab/draw/fork_tree.h"
 #include "powlab/ledger/store.h"
 #include "powlab/util/hex.h"
 #include "serve.h"
@@ -51,8 +54,85 @@ constexpr int kListenBacklog = 1024;
 // Each dashboard's live stream holds one of those threads; past this many, dashboards poll.
 constexpr int kMaxEventStreams = 8;
 constexpr auto kEventPeriod = std::chrono::milliseconds(1000);
+// The fork tree on the dashboard: dot lays out the last kTreeHeights heights in tens of
+// milliseconds; 5 s means something is wrong (a loaded machine, a broken dot), and a request
+// must not wait longer than that for a picture.
+constexpr auto kDotLimit = std::chrono::milliseconds(5000);
 
 }  // namespace
+
+// /tree.svg: the lab chain's fork tree, drawn by powlab's picture code (draw/fork_tree.h, as
+// `chain show --svg`). dot is a subprocess, so it runs only when the tip changed since the last
+// picture, one at a time, bounded in time; the picture (or why there is none, e.g. no dot) is
+// kept until the next tip. Requests during a render wait for it (at most kDotLimit).
+class TreeCache {
+ public:
+  struct Picture {
+    bool ok = false;
+    std::string text;  // the SVG, or why there is none
+  };
+  explicit TreeCache(LabPool& pool) : pool_(pool) {}
+
+  Picture get() {
+    const std::lock_guard lock(mu_);
+    draw::ForkTree tree;
+    bool changed = false;
+    pool_.with_chain([&](const ChainState& chain) {
+      const Hash256 tip = chain.empty() ? Hash256{} : chain.tip_hash();
+      if (have_ && tip == tip_) return;
+      changed = true;
+      tip_ = tip;
+      if (chain.empty()) return;
+      // Only the recent heights: the picture's bound, and this runs under the pool's lock.
+      const std::int64_t low = chain.height() - draw::kTreeHeights + 1;
+      tree.title = "the lab chain: the last " + std::to_string(draw::kTreeHeights) + " heights";
+      for (const BlockPtr& b : chain.blocks_in_order()) {
+        const auto info = chain.info(b->hash());
+        if (!info || info->height < low) continue;
+        const auto& txs = b->txs();
+        const std::string miner = txs.empty() || txs[0].outputs.empty() ? "" : txs[0].outputs[0].owner;
+        tree.blocks.push_back({hash_to_display(b->hash()), hash_to_display(b->header().prev_hash), info->height,
+                               miner, info->best, info->invalid ? "invalid" : "", 0});
+      }
+    });
+    if (!changed) return picture_;
+    have_ = true;
+    if (tree.blocks.empty()) {
+      picture_ = {false, "no blocks yet: the fork tree appears with the first block"};
+    } else {
+      picture_ = render(tree);
+    }
+    return picture_;
+  }
+ private:
+  static Picture render(const draw::ForkTree& tree) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string path = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/powlab-serve-tree-XXXXXX";
+    const int fd = mkstemp(path.data());
+    if (fd < 0) return {false, "no fork tree: no temporary file"};
+    ::close(fd);
+    Picture p;
+    try {
+      draw::render_dot(draw::fork_tree_dot(tree), path, kDotLimit);
+      std::ifstream in(path, std::ios::binary);
+      p = {true, std::string(std::istreambuf_iterator<char>(in), {})};
+    } catch (const std::exception& e) {
+      // "cannot draw /tmp/...: WHY": the temporary name means nothing to a dashboard.
+      std::string why = e.what();
+      const std::string prefix = "cannot draw " + path + ": ";
+      if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+      p = {false, "no fork tree: " + why};
+    }
+    ::unlink(path.c_str());
+    return p;
+  }
+
+  LabPool& pool_;
+  std::mutex mu_;
+  bool have_ = false;
+  Hash256 tip_{};
+  Picture picture_;
+};
 
 // Per-client token bucket: `rate` requests a second, bursts of up to `rate`. The table is
 // bounded: when full, buckets idle for a minute go (a vanished client costs nothing).
@@ -110,8 +190,9 @@ struct LabServer::Impl {
   std::atomic<int> streams{0};
   std::atomic<bool> stopping{false};
   std::atomic<int> listen_fd{-1};
+  TreeCache tree;
 
-  Impl(LabPool& p, ServeConfig c) : pool(p), cfg(std::move(c)), limiter(cfg.rate) {}
+  Impl(LabPool& p, ServeConfig c) : pool(p), cfg(std::move(c)), limiter(cfg.rate), tree(p) {}
 
   void log_share(const std::string& miner, const ShareResult& r) {
     if (!log.is_open()) return;
@@ -249,6 +330,11 @@ struct LabServer::Impl {
             return !stopping.load();
           },
           [this](bool) { streams.fetch_sub(1); });
+    });
+    http.Get("/tree.svg", [this](const httplib::Request&, httplib::Response& res) {
+      const TreeCache::Picture p = tree.get();
+      if (p.ok) return res.set_content(p.text, "image/svg+xml");
+      reply_json(res, 503, {{"error", p.text}});
     });
     http.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kDashboardPage, "text/html"); });
     http.Get("/mine", [](const httplib::Request&, httplib::Response& res) { res.set_content(kMinePage, "text/html"); });

@@ -3,12 +3,19 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
 #include "ledger_util.h"
 #include "powlab/consensus/target.h"
+#include "powlab/draw/fork_tree.h"
 #include "powlab/ledger/store.h"
 #include "powlab/pool/pool.h"
 #include "powlab/sha256.h"
@@ -468,6 +475,76 @@ TEST(ServePages, MinePageAsksFirstStoresNothingAndIsNeverFramed) {
   const auto event = nlohmann::json::parse(first.substr(6));
   EXPECT_EQ(event["network"], "lab");
   EXPECT_TRUE(event["recent_blocks"].is_array());
+}
+
+// The dashboard's fork tree: drawn by dot once per tip (cached), with the tip's block in it;
+// without dot the reason comes back instead of a picture.
+TEST(ServePages, TheForkTreeIsRedrawnOnlyWhenTheTipMoves) {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz's dot is not installed";
+  auto pool = make_pool();
+  Running srv(*pool);
+  httplib::Client c("127.0.0.1", srv.port());
+  auto none = c.Get("/tree.svg");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 503);
+  EXPECT_NE(none->body.find("no blocks yet"), std::string::npos) << none->body;
+
+  std::string why;
+  auto mine_block = [&] {
+    const auto w = pool->work("alice", &why);
+    ASSERT_TRUE(w) << why;
+    ASSERT_TRUE(pool->submit("alice", w->job_id, find_nonce(*w, Kind::block)).block);
+  };
+  mine_block();
+  const std::string tip = hash_to_display(pool->stats().tip);
+  auto svg = c.Get("/tree.svg");
+  expect_no_framing(svg, "tree");
+  ASSERT_EQ(svg->status, 200) << svg->body;
+  EXPECT_EQ(svg->get_header_value("Content-Type"), "image/svg+xml");
+  EXPECT_NE(svg->body.find("<svg"), std::string::npos);
+  // The tip's node, id "best-HASH16" (draw/fork_tree.h), which dot writes with '-' as "&#45;".
+  EXPECT_NE(svg->body.find("id=\"best&#45;" + tip.substr(0, 16) + "\""), std::string::npos)
+      << "the tip's block is not drawn: " << svg->body.substr(0, 1500);
+
+  // No dot on PATH from here on: the same tip is still served (from the cache, so dot did not
+  // run again); a new tip needs dot, and the reason comes back instead.
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", "/nonexistent", 1);
+  const auto cached = c.Get("/tree.svg");
+  mine_block();
+  const auto no_dot = c.Get("/tree.svg");
+  setenv("PATH", path.c_str(), 1);
+  ASSERT_TRUE(cached && no_dot);
+  EXPECT_EQ(cached->status, 200);
+  EXPECT_EQ(cached->body, svg->body);
+  EXPECT_EQ(no_dot->status, 503);
+  EXPECT_NE(no_dot->body.find("dot program was not found"), std::string::npos) << no_dot->body;
+  EXPECT_NE(c.Get("/")->body.find("/tree.svg"), std::string::npos);
+}
+
+// The server bounds dot's time (kDotLimit): a dot that hangs is killed, not waited on.
+TEST(ServePages, ADotThatHangsIsStopped) {
+  test::TempDir dir;
+  const std::string fake = dir.file("dot");
+  {
+    std::ofstream f(fake);
+    f << "#!/bin/sh\nexec sleep 30\n";
+  }
+  ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", (dir.path() + ":" + path).c_str(), 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string why;
+  try {
+    draw::render_dot("digraph { a }", dir.file("out.svg"), std::chrono::milliseconds(200));
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  setenv("PATH", path.c_str(), 1);
+  EXPECT_NE(why.find("dot took longer than 200 ms"), std::string::npos) << why;
+  EXPECT_LT(seconds, 10.0);  // not dot's 30 s: killed (10 s leaves room for a loaded CI machine)
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.svg")));
 }
 
 // A miner's connection serves many shares (httplib's default closes it every 5 requests, and
