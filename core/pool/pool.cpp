@@ -205,17 +205,13 @@ struct LabPool::Impl {
       const DirLock lock(cfg.chain_path);
       // As `mine` does: another process may have written the file since (`powlab send`
       // queueing a transfer): keep its queue, but never overwrite blocks it did not load.
-      if (const FileStamp now_on_disk = stamp_file(cfg.chain_path); now_on_disk.exists && now_on_disk != disk) {
-        const ChainFile theirs = read_chain_file(cfg.chain_path);
-        std::vector<BlockPtr> ours = chain->blocks_in_order();
-        ours.pop_back();  // the block just found is not on disk yet
-        const bool same = std::equal(ours.begin(), ours.end(), theirs.blocks.begin(), theirs.blocks.end(),
-                                     [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
-        if (!same) {
-          throw StoreError(cfg.chain_path + " was changed by another process (its blocks differ); not overwriting it");
-        }
-        file.mempool = theirs.mempool;
+      std::vector<BlockPtr> ours = chain->blocks_in_order();
+      ours.pop_back();  // the block just found is not on disk yet
+      ChainFileCheck on_disk = check_chain_file(cfg.chain_path, disk, ours);
+      if (on_disk.change == ChainFileChange::other_blocks) {
+        throw StoreError(cfg.chain_path + " was changed by another process (its blocks differ); not overwriting it");
       }
+      if (on_disk.change == ChainFileChange::same_blocks) file.mempool = std::move(on_disk.theirs.mempool);
       file.blocks = chain->blocks_in_order();
       save_chain_file(cfg.chain_path, file);
       disk = stamp_file(cfg.chain_path);
