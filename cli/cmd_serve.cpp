@@ -97,6 +97,12 @@ class TreeCache {
     });
     if (!changed) return picture_;
     have_ = true;
+    // Name each block by whose share it was, where the pool knows (its coinbase pays the pool).
+    std::unordered_map<std::string, std::string> finder;
+    for (const PoolBlock& f : pool_.found_blocks()) finder.emplace(hash_to_display(f.hash), f.miner);
+    for (draw::TreeBlock& b : tree.blocks) {
+      if (const auto it = finder.find(b.hash); it != finder.end()) b.miner = it->second;
+    }
     if (tree.blocks.empty()) {
       picture_ = {false, "no blocks yet: the fork tree appears with the first block"};
     } else {

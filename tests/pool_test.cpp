@@ -505,6 +505,7 @@ TEST(ServePages, TheForkTreeIsRedrawnOnlyWhenTheTipMoves) {
   // The tip's node, id "best-HASH16" (draw/fork_tree.h), which dot writes with '-' as "&#45;".
   EXPECT_NE(svg->body.find("id=\"best&#45;" + tip.substr(0, 16) + "\""), std::string::npos)
       << "the tip's block is not drawn: " << svg->body.substr(0, 1500);
+  EXPECT_NE(svg->body.find(">alice</text>"), std::string::npos) << "the block is not named by its finder";
 
   // No dot on PATH from here on: the same tip is still served (from the cache, so dot did not
   // run again); a new tip needs dot, and the reason comes back instead.

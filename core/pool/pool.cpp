@@ -79,7 +79,9 @@ struct Miner {
 };
 
 constexpr std::size_t kSaveErrorsKept = 8;
-constexpr std::size_t kRecentBlocksKept = 10;  // what a projector shows
+constexpr std::size_t kRecentBlocksShown = 10;  // in stats: what a projector's list shows
+// Kept to name the finders in the dashboard's fork tree: more than the 40 heights it draws.
+constexpr std::size_t kRecentBlocksKept = 64;
 
 }  // namespace
 
@@ -344,6 +346,11 @@ void LabPool::with_chain(const std::function<void(const ChainState&)>& f) const 
   f(*impl_->chain);
 }
 
+std::vector<PoolBlock> LabPool::found_blocks() const {
+  const std::lock_guard lock(impl_->mu);
+  return {impl_->recent.begin(), impl_->recent.end()};
+}
+
 void LabPool::count_refusal(ShareVerdict v) {
   const std::lock_guard lock(impl_->mu);
   impl_->refuse(v, "");
@@ -363,7 +370,8 @@ PoolStats LabPool::stats() const {
   st.rewards = s.rewards;
   st.pool_cut = s.pool_cut;
   st.save_errors = s.save_errors;
-  st.recent_blocks.assign(s.recent.begin(), s.recent.end());
+  st.recent_blocks.assign(s.recent.begin(), s.recent.begin() + static_cast<std::ptrdiff_t>(
+                                                              std::min(s.recent.size(), kRecentBlocksShown)));
   const std::uint32_t bits = s.chain->next_template(s.now()).bits;
   const double per_share = work_from_target(s.share_target(bits)).to_double();
   for (const auto& [name, m] : s.miners) {

@@ -152,6 +152,9 @@ class LabPool {
   // Calls `f` with the pool's chain, under the pool's lock: keep `f` short (every share
   // waits), and never let the reference escape.
   void with_chain(const std::function<void(const ChainState&)>& f) const;
+  // The pool's last 64 blocks, newest first, with whose share each was (the coinbase pays
+  // the pool, so the chain cannot say).
+  std::vector<PoolBlock> found_blocks() const;
 
  private:
   struct Impl;
