@@ -280,19 +280,17 @@ std::optional<int> save_block(const MineOptions& o, MineSession& s, const Block&
   const DirLock lock(o.chain);
   // Another process may have written FILE meanwhile (`powlab send` queueing a transfer while
   // this miner runs): keep its queued transactions; refuse to overwrite other blocks.
-  if (const FileStamp now_on_disk = stamp_file(o.chain); now_on_disk != s.disk && now_on_disk.exists) {
-    const ChainFile theirs = read_chain_file(o.chain);
-    std::vector<BlockPtr> ours = s.chain->blocks_in_order();
-    ours.pop_back();  // the block just mined is not on disk yet
-    const bool same_blocks = std::equal(ours.begin(), ours.end(), theirs.blocks.begin(), theirs.blocks.end(),
-                                        [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
-    if (!same_blocks) {
-      std::cerr << "powlab mine: error: " << o.chain << " was changed by another process (its blocks differ from "
-                << "the ones this miner loaded); not overwriting it. Block " << s.chain->height()
-                << " was mined but not saved.\n";
-      return kExitInvalid;
-    }
-    for (const Transaction& tx : theirs.mempool) {
+  std::vector<BlockPtr> ours = s.chain->blocks_in_order();
+  ours.pop_back();  // the block just mined is not on disk yet
+  const ChainFileCheck disk = check_chain_file(o.chain, s.disk, ours);
+  if (disk.change == ChainFileChange::other_blocks) {
+    std::cerr << "powlab mine: error: " << o.chain << " was changed by another process (its blocks differ from "
+              << "the ones this miner loaded); not overwriting it. Block " << s.chain->height()
+              << " was mined but not saved.\n";
+    return kExitInvalid;
+  }
+  if (disk.change == ChainFileChange::same_blocks) {
+    for (const Transaction& tx : disk.theirs.mempool) {
       const bool known = std::find(s.file.mempool.begin(), s.file.mempool.end(), tx) != s.file.mempool.end() ||
                          std::find(block.txs().begin(), block.txs().end(), tx) != block.txs().end();
       if (!known) s.file.mempool.push_back(tx);

@@ -10,6 +10,8 @@
 //                           `mine --pool` checks before it hashes anything.
 #include <arpa/inet.h>
 #include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -24,6 +27,7 @@
 #include "command.h"
 #include "powlab/consensus/network.h"
 #include "powlab/consensus/target.h"
+#include "powlab/draw/fork_tree.h"
 #include "powlab/ledger/store.h"
 #include "powlab/util/hex.h"
 #include "serve.h"
@@ -34,14 +38,107 @@ namespace powlab::cli {
 namespace {
 
 constexpr char kJsonType[] = "application/json";
-// httplib serves each connection on a pool thread for as long as it is kept alive, so a class
-// of browsers needs more threads than cores (they mostly wait on the network).
-constexpr std::size_t kServeThreads = 64;
+// httplib serves each connection on a pool thread for as long as it is kept alive (up to
+// kKeepAliveRequests requests, or 5 s idle), so a class needs a thread per open connection:
+// 200 miners on loopback (bench/serve_load), or ~100 browsers with a stream and a request each.
+// Queued connections wait for a free thread. Idle threads cost a stack each (mostly untouched).
+constexpr std::size_t kServeThreads = 256;
+// httplib's default closes a connection after 5 requests: a miner then reconnects every 5
+// shares, and the reconnects overflow the accept queue (below). 100 keeps rotation among more
+// connections than threads fair while cutting the churn twentyfold.
+constexpr std::size_t kKeepAliveRequests = 100;
+// The listen backlog. Debian's httplib is built with 5 (CPPHTTPLIB_LISTEN_BACKLOG): 200
+// clients connecting at once overflow it, the kernel drops their handshakes, and they stall
+// for a SYN retransmit (1 s, then 3 s...). The kernel caps this at net.core.somaxconn.
+constexpr int kListenBacklog = 1024;
 // Each dashboard's live stream holds one of those threads; past this many, dashboards poll.
 constexpr int kMaxEventStreams = 8;
 constexpr auto kEventPeriod = std::chrono::milliseconds(1000);
+// The fork tree on the dashboard: dot lays out the last kTreeHeights heights in tens of
+// milliseconds; 5 s means something is wrong (a loaded machine, a broken dot), and a request
+// must not wait longer than that for a picture.
+constexpr auto kDotLimit = std::chrono::milliseconds(5000);
 
 }  // namespace
+
+// /tree.svg: the lab chain's fork tree, drawn by powlab's picture code (draw/fork_tree.h, as
+// `chain show --svg`). dot is a subprocess, so it runs only when the tip changed since the last
+// picture, one at a time, bounded in time; the picture (or why there is none, e.g. no dot) is
+// kept until the next tip. Requests during a render wait for it (at most kDotLimit).
+class TreeCache {
+ public:
+  struct Picture {
+    bool ok = false;
+    std::string text;  // the SVG, or why there is none
+  };
+  explicit TreeCache(LabPool& pool) : pool_(pool) {}
+
+  Picture get() {
+    const std::lock_guard lock(mu_);
+    draw::ForkTree tree;
+    bool changed = false;
+    pool_.with_chain([&](const ChainState& chain) {
+      const Hash256 tip = chain.empty() ? Hash256{} : chain.tip_hash();
+      if (have_ && tip == tip_) return;
+      changed = true;
+      tip_ = tip;
+      if (chain.empty()) return;
+      // Only the recent heights: the picture's bound, and this runs under the pool's lock.
+      const std::int64_t low = chain.height() - draw::kTreeHeights + 1;
+      tree.title = "the lab chain: the last " + std::to_string(draw::kTreeHeights) + " heights";
+      for (const BlockPtr& b : chain.blocks_in_order()) {
+        const auto info = chain.info(b->hash());
+        if (!info || info->height < low) continue;
+        const auto& txs = b->txs();
+        const std::string miner = txs.empty() || txs[0].outputs.empty() ? "" : txs[0].outputs[0].owner;
+        tree.blocks.push_back({hash_to_display(b->hash()), hash_to_display(b->header().prev_hash), info->height,
+                               miner, info->best, info->invalid ? "invalid" : "", 0});
+      }
+    });
+    if (!changed) return picture_;
+    have_ = true;
+    // Name each block by whose share it was, where the pool knows (its coinbase pays the pool).
+    std::unordered_map<std::string, std::string> finder;
+    for (const PoolBlock& f : pool_.found_blocks()) finder.emplace(hash_to_display(f.hash), f.miner);
+    for (draw::TreeBlock& b : tree.blocks) {
+      if (const auto it = finder.find(b.hash); it != finder.end()) b.miner = it->second;
+    }
+    if (tree.blocks.empty()) {
+      picture_ = {false, "no blocks yet: the fork tree appears with the first block"};
+    } else {
+      picture_ = render(tree);
+    }
+    return picture_;
+  }
+ private:
+  static Picture render(const draw::ForkTree& tree) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    std::string path = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/powlab-serve-tree-XXXXXX";
+    const int fd = mkstemp(path.data());
+    if (fd < 0) return {false, "no fork tree: no temporary file"};
+    ::close(fd);
+    Picture p;
+    try {
+      draw::render_dot(draw::fork_tree_dot(tree), path, kDotLimit);
+      std::ifstream in(path, std::ios::binary);
+      p = {true, std::string(std::istreambuf_iterator<char>(in), {})};
+    } catch (const std::exception& e) {
+      // "cannot draw /tmp/...: WHY": the temporary name means nothing to a dashboard.
+      std::string why = e.what();
+      const std::string prefix = "cannot draw " + path + ": ";
+      if (why.rfind(prefix, 0) == 0) why = why.substr(prefix.size());
+      p = {false, "no fork tree: " + why};
+    }
+    ::unlink(path.c_str());
+    return p;
+  }
+
+  LabPool& pool_;
+  std::mutex mu_;
+  bool have_ = false;
+  Hash256 tip_{};
+  Picture picture_;
+};
 
 // Per-client token bucket: `rate` requests a second, bursts of up to `rate`. The table is
 // bounded: when full, buckets idle for a minute go (a vanished client costs nothing).
@@ -98,8 +195,10 @@ struct LabServer::Impl {
   std::ofstream log;
   std::atomic<int> streams{0};
   std::atomic<bool> stopping{false};
+  std::atomic<int> listen_fd{-1};
+  TreeCache tree;
 
-  Impl(LabPool& p, ServeConfig c) : pool(p), cfg(std::move(c)), limiter(cfg.rate) {}
+  Impl(LabPool& p, ServeConfig c) : pool(p), cfg(std::move(c)), limiter(cfg.rate), tree(p) {}
 
   void log_share(const std::string& miner, const ShareResult& r) {
     if (!log.is_open()) return;
@@ -126,7 +225,8 @@ struct LabServer::Impl {
                         {"shares", m.shares},
                         {"round_shares", m.round_shares},
                         {"credited", m.credited},
-                        {"blocks", m.blocks}});
+                        {"blocks", m.blocks},
+                        {"live", m.live}});
     }
     nlohmann::json recent = nlohmann::json::array();
     for (const auto& b : st.recent_blocks) {
@@ -138,11 +238,26 @@ struct LabServer::Impl {
             {"pool_cut", st.pool_cut},     {"rewards", st.rewards},
             {"credited", st.credited},     {"blocks", st.blocks},
             {"accepted", st.accepted},     {"refused", st.refused},
-            {"save_errors", st.save_errors}, {"recent_blocks", recent}};
+            {"save_errors", st.save_errors}, {"recent_blocks", recent},
+            {"live_miners", st.live_miners},
+            {"retired", {{"names", st.retired.names}, {"shares", st.retired.shares}, {"credited", st.retired.credited}}}};
   }
 
   void routes() {
     http.new_task_queue = [] { return new httplib::ThreadPool(kServeThreads); };
+    // httplib writes a response's headers and body in separate send()s; with Nagle on, the body
+    // waits for the client's delayed ACK (40 ms on Linux): 25 requests a second per connection.
+    http.set_tcp_nodelay(true);
+    http.set_keep_alive_max_count(kKeepAliveRequests);
+    // Replaces httplib's default options, which set SO_REUSEPORT: that lets a second server
+    // bind the same port and take half the class's connections. SO_REUSEADDR only allows a
+    // restart while old connections linger in TIME_WAIT. The socket is kept to raise the
+    // backlog after httplib's listen() (see bind()).
+    http.set_socket_options([this](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd = sock;
+    });
     // Every response, errors included: never framed, never cached, never sniffed.
     http.set_default_headers({{"X-Frame-Options", "DENY"},
                               {"Content-Security-Policy", "frame-ancestors 'none'"},
@@ -222,6 +337,11 @@ struct LabServer::Impl {
           },
           [this](bool) { streams.fetch_sub(1); });
     });
+    http.Get("/tree.svg", [this](const httplib::Request&, httplib::Response& res) {
+      const TreeCache::Picture p = tree.get();
+      if (p.ok) return res.set_content(p.text, "image/svg+xml");
+      reply_json(res, 503, {{"error", p.text}});
+    });
     http.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kDashboardPage, "text/html"); });
     http.Get("/mine", [](const httplib::Request&, httplib::Response& res) { res.set_content(kMinePage, "text/html"); });
     http.Get("/miner.js", [](const httplib::Request&, httplib::Response& res) {
@@ -240,8 +360,11 @@ LabServer::LabServer(LabPool& pool, ServeConfig config) : impl_(std::make_unique
 LabServer::~LabServer() = default;
 
 int LabServer::bind() {
-  if (impl_->cfg.port == 0) return impl_->http.bind_to_any_port(impl_->cfg.bind);
-  return impl_->http.bind_to_port(impl_->cfg.bind, impl_->cfg.port) ? impl_->cfg.port : -1;
+  const int port = impl_->cfg.port == 0 ? impl_->http.bind_to_any_port(impl_->cfg.bind)
+                                         : (impl_->http.bind_to_port(impl_->cfg.bind, impl_->cfg.port) ? impl_->cfg.port : -1);
+  // listen() again on a listening socket only changes its backlog (Linux, POSIX allows it).
+  if (port > 0 && impl_->listen_fd >= 0) ::listen(impl_->listen_fd, kListenBacklog);
+  return port;
 }
 void LabServer::run() { impl_->http.listen_after_bind(); }
 void LabServer::stop() {

@@ -206,6 +206,7 @@ td,th{border:1px solid #aaa;padding:.2em .6em;text-align:right}th{background:#ee
 <tbody id="miners"></tbody></table>
 <p>refused: <span id="refused">none</span></p>
 <h2>Recent blocks</h2><ol id="recent"></ol>
+<h2>Fork tree</h2><p id="tree-msg"></p><img id="tree" hidden alt="the lab chain's fork tree" style="max-width:100%">
 <p>Join: open <a href="/mine">/mine</a> in a browser, or run <code>powlab mine --pool URL --miner NAME</code>.</p>
 <script>
 "use strict";
@@ -219,7 +220,7 @@ function show(s) {
   body.textContent = "";
   for (const m of s.miners) {
     const tr = document.createElement("tr");
-    for (const v of [m.name, rate(m.hashes_per_second), m.shares, m.blocks, coins(m.credited)]) {
+    for (const v of [m.live === false ? m.name + " (idle)" : m.name, rate(m.hashes_per_second), m.shares, m.blocks, coins(m.credited)]) {
       const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
     }
     body.appendChild(tr);
@@ -233,6 +234,25 @@ function show(s) {
   }
   const r = Object.entries(s.refused).map(([k, v]) => v + " " + k).join(", ");
   $("refused").textContent = r || "none";
+  tree(s.tip);
+}
+// The fork tree, fetched again only when the tip moves (the server redraws it only then). No
+// picture (no blocks yet, or no Graphviz on the server): the reason is shown instead.
+let treeTip = null;
+function tree(tip) {
+  if (tip === treeTip) return;
+  treeTip = tip;
+  fetch("/tree.svg").then(async (r) => {
+    const img = $("tree");
+    if (r.ok) {
+      if (img.src.startsWith("blob:")) URL.revokeObjectURL(img.src);
+      img.src = URL.createObjectURL(await r.blob());
+      img.hidden = false; $("tree-msg").textContent = "";
+    } else {
+      const j = await r.json().catch(() => ({}));
+      img.hidden = true; $("tree-msg").textContent = j.error || ("no fork tree: HTTP " + r.status);
+    }
+  }).catch((e) => { $("tree-msg").textContent = "no fork tree: " + e.message; });
 }
 // Live: Server-Sent Events; if the server has no room for another stream, poll.
 const es = new EventSource("/api/events");

@@ -1,12 +1,14 @@
 #include "powlab/draw/fork_tree.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
@@ -140,7 +142,7 @@ std::string fork_tree_dot(const ForkTree& tree, std::int64_t last_heights) {
   return out;
 }
 
-void render_dot(const std::string& dot_source, const std::string& svg_path) {
+void render_dot(const std::string& dot_source, const std::string& svg_path, std::chrono::milliseconds limit) {
   // dot reads a temporary file rather than a pipe: no SIGPIPE if it dies early, no deadlock.
   const char* tmpdir = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") + "/powlab-tree-XXXXXX";
@@ -169,11 +171,33 @@ void render_dot(const std::string& dot_source, const std::string& svg_path) {
   const int rc = posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   int status = 0;
-  if (rc == 0) {
+  bool killed = false;
+  if (rc == 0 && limit.count() > 0) {
+    // Polled, not a SIGCHLD handler: the caller (a server thread) must not touch process-wide
+    // signal state. 5 ms steps cost nothing beside dot's own start-up (tens of ms).
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      const pid_t w = waitpid(pid, &status, WNOHANG);
+      if (w == pid || (w < 0 && errno != EINTR)) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ::kill(pid, SIGKILL);
+        killed = true;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  } else if (rc == 0) {
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
   }
   ::unlink(tmpl.c_str());
+  if (killed) {
+    ::unlink(svg_path.c_str());  // half-written
+    throw ParseError("cannot draw " + svg_path + ": dot took longer than " + std::to_string(limit.count()) +
+                     " ms and was stopped");
+  }
   if (rc != 0) {
     throw ParseError("cannot draw " + svg_path + ": Graphviz's dot program was not found on PATH (" +
                      std::strerror(rc) + "; Debian package graphviz)");

@@ -91,6 +91,31 @@ TEST(ChainFile, SaveAndReadBack) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 1);
 }
 
+// The one check `mine` and the lab pool make before saving over a file another process may
+// have written: unchanged, changed with the same blocks (keep its mempool), other blocks.
+TEST(ChainFile, ACheckBeforeSavingSaysWhatAnotherProcessChanged) {
+  test::TempDir dir;
+  const std::string path = dir.file("chain.dat");
+  ChainFile f = sample_file();
+  save_chain_file(path, f);
+  const FileStamp loaded = stamp_file(path);
+  EXPECT_EQ(check_chain_file(path, loaded, f.blocks).change, ChainFileChange::unchanged);
+  EXPECT_EQ(check_chain_file(dir.file("gone.dat"), loaded, f.blocks).change, ChainFileChange::unchanged);
+
+  f.mempool.clear();  // another process rewrote it: same blocks, another queue
+  save_chain_file(path, f);
+  const ChainFileCheck same = check_chain_file(path, loaded, f.blocks);
+  EXPECT_EQ(same.change, ChainFileChange::same_blocks);
+  EXPECT_TRUE(same.theirs.mempool.empty());
+
+  // The file holds a block we never loaded: saving ours would drop it.
+  const std::vector<BlockPtr> fewer(f.blocks.begin(), f.blocks.end() - 1);
+  EXPECT_EQ(check_chain_file(path, loaded, fewer).change, ChainFileChange::other_blocks);
+  std::vector<BlockPtr> other = f.blocks;
+  std::swap(other[0], other[1]);
+  EXPECT_EQ(check_chain_file(path, loaded, other).change, ChainFileChange::other_blocks);
+}
+
 TEST(ChainFile, EveryTruncationOffsetIsRefused) {
   const auto bytes = encode_chain_file(sample_file());
   ASSERT_GT(bytes.size(), 500u);

@@ -3,12 +3,19 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
 #include "ledger_util.h"
 #include "powlab/consensus/target.h"
+#include "powlab/draw/fork_tree.h"
 #include "powlab/ledger/store.h"
 #include "powlab/pool/pool.h"
 #include "powlab/sha256.h"
@@ -194,6 +201,92 @@ TEST(Pool, MemoryStaysBounded) {
             ShareVerdict::stale_job);
 }
 
+// Idle names lose their live slot, never their coins; a returning name continues; the books of
+// idle names are bounded, and what is retired still adds up. The clock is injected: no sleeping.
+TEST(Pool, IdleMinersFreeTheirSlotsAndKeepTheirBooks) {
+  std::int64_t now = 1'700'000'000;
+  PoolConfig cfg;
+  cfg.clock = [&now] { return now; };
+  cfg.limits.max_miners = 2;
+  cfg.limits.max_accounts = 3;
+  cfg.limits.idle_seconds = 60;
+  auto pool = make_pool(cfg);
+  std::string why;
+  auto books_add_up = [&](const char* when) {
+    const PoolStats st = pool->stats();
+    std::uint64_t shares = st.retired.shares;
+    for (const auto& m : st.miners) shares += m.shares;
+    EXPECT_EQ(shares, st.accepted) << when;
+    EXPECT_EQ(st.credited + st.pool_cut, st.rewards) << when;
+    EXPECT_LE(st.miners.size(), 3u) << when;
+    return st;
+  };
+  const auto a = pool->work("alice", &why);
+  ASSERT_TRUE(a) << why;
+  ASSERT_EQ(pool->submit("alice", a->job_id, find_nonce(*a, Kind::share)).verdict, ShareVerdict::accepted);
+  now += 30;
+  const auto b = pool->work("bob", &why);
+  ASSERT_TRUE(b) << why;
+  EXPECT_FALSE(pool->work("carol", &why));
+  EXPECT_NE(why.find("full"), std::string::npos) << why;
+
+  // 59 s after alice's share she still holds her slot; at 60 s she is idle and carol gets it.
+  now += 29;
+  EXPECT_FALSE(pool->work("carol", &why));
+  now += 1;
+  const auto c = pool->work("carol", &why);
+  ASSERT_TRUE(c) << why;
+  PoolStats st = books_add_up("alice idle");
+  EXPECT_EQ(st.live_miners, 2u);
+  ASSERT_EQ(st.miners[0].name, "alice");
+  EXPECT_FALSE(st.miners[0].live);
+  EXPECT_EQ(st.miners[0].round_shares, 1u);
+  // Her job went with her slot.
+  EXPECT_EQ(pool->submit("alice", a->job_id, find_nonce(*a, Kind::share, find_nonce(*a, Kind::share) + 1)).verdict,
+            ShareVerdict::unknown_job);
+
+  // carol's block pays the round: idle alice's share is paid too.
+  const ShareResult blk = pool->submit("carol", c->job_id, find_nonce(*c, Kind::block));
+  ASSERT_TRUE(blk.block) << blk.detail;
+  st = books_add_up("after the block");
+  const std::int64_t alice_credit = st.miners[0].credited;
+  EXPECT_GT(alice_credit, 0);
+
+  // A fourth name needs a fourth account: the longest idle (alice) is retired, coins and all.
+  now += 60;  // bob and carol idle too
+  ASSERT_TRUE(pool->work("dave", &why)) << why;
+  st = books_add_up("alice retired");
+  EXPECT_EQ(st.retired.names, 1u);
+  EXPECT_EQ(st.retired.credited, alice_credit);
+  EXPECT_EQ(st.retired.shares, 1u);
+  ASSERT_EQ(st.miners.size(), 3u);
+  EXPECT_EQ(st.miners[0].name, "bob");
+
+  // bob returns and continues: same books, new shares on top.
+  const auto b2 = pool->work("bob", &why);
+  ASSERT_TRUE(b2) << why;
+  ASSERT_EQ(pool->submit("bob", b2->job_id, find_nonce(*b2, Kind::share)).verdict, ShareVerdict::accepted);
+  st = books_add_up("bob back");
+  EXPECT_TRUE(st.miners[0].live);
+  EXPECT_EQ(st.miners[0].shares, 1u);
+
+  // Many passing names: the books never grow past max_accounts, and still add up.
+  for (int k = 0; k < 20; ++k) {
+    now += 61;
+    const std::string name = "p" + std::to_string(k);
+    const auto w = pool->work(name, &why);
+    ASSERT_TRUE(w) << why;
+    ASSERT_EQ(pool->submit(name, w->job_id, find_nonce(*w, Kind::share)).verdict, ShareVerdict::accepted);
+    if (k % 5 == 4) {
+      ASSERT_TRUE(pool->submit(name, w->job_id, find_nonce(*w, Kind::block)).block);
+    }
+  }
+  st = books_add_up("many names");
+  EXPECT_EQ(st.miners.size(), 3u);
+  EXPECT_EQ(st.retired.names, 21u);  // alice, carol, bob, dave, p0..p16: one per new name
+  EXPECT_GT(st.blocks, 4u);
+}
+
 // Four miners submit at once, racing each other's blocks (stale jobs) and repeating nonces
 // (duplicates). Every answer is tallied here, and the pool's books must match it exactly.
 TEST(Pool, ConcurrentSubmitsKeepExactBooks) {
@@ -339,6 +432,9 @@ TEST(ServeApi, AnswersTheLabApiRefusesBadSharesAndIsNeverFramed) {
   ASSERT_EQ(st["miners"].size(), 1u);
   EXPECT_EQ(st["miners"][0]["name"], "alice");
   EXPECT_EQ(st["miners"][0]["shares"], 1);
+  EXPECT_EQ(st["miners"][0]["live"], true);
+  EXPECT_EQ(st["live_miners"], 1);
+  EXPECT_EQ(st["retired"]["credited"], 0);
   EXPECT_EQ(st["accepted"], 1);
   const nlohmann::json refused = {{"duplicate", 1}, {"malformed", 3}, {"high-hash", 1}};
   EXPECT_EQ(st["refused"], refused);
@@ -379,6 +475,96 @@ TEST(ServePages, MinePageAsksFirstStoresNothingAndIsNeverFramed) {
   const auto event = nlohmann::json::parse(first.substr(6));
   EXPECT_EQ(event["network"], "lab");
   EXPECT_TRUE(event["recent_blocks"].is_array());
+}
+
+// The dashboard's fork tree: drawn by dot once per tip (cached), with the tip's block in it;
+// without dot the reason comes back instead of a picture.
+TEST(ServePages, TheForkTreeIsRedrawnOnlyWhenTheTipMoves) {
+  if (std::system("command -v dot >/dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz's dot is not installed";
+  auto pool = make_pool();
+  Running srv(*pool);
+  httplib::Client c("127.0.0.1", srv.port());
+  auto none = c.Get("/tree.svg");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 503);
+  EXPECT_NE(none->body.find("no blocks yet"), std::string::npos) << none->body;
+
+  std::string why;
+  auto mine_block = [&] {
+    const auto w = pool->work("alice", &why);
+    ASSERT_TRUE(w) << why;
+    ASSERT_TRUE(pool->submit("alice", w->job_id, find_nonce(*w, Kind::block)).block);
+  };
+  mine_block();
+  const std::string tip = hash_to_display(pool->stats().tip);
+  auto svg = c.Get("/tree.svg");
+  expect_no_framing(svg, "tree");
+  ASSERT_EQ(svg->status, 200) << svg->body;
+  EXPECT_EQ(svg->get_header_value("Content-Type"), "image/svg+xml");
+  EXPECT_NE(svg->body.find("<svg"), std::string::npos);
+  // The tip's node, id "best-HASH16" (draw/fork_tree.h), which dot writes with '-' as "&#45;".
+  EXPECT_NE(svg->body.find("id=\"best&#45;" + tip.substr(0, 16) + "\""), std::string::npos)
+      << "the tip's block is not drawn: " << svg->body.substr(0, 1500);
+  EXPECT_NE(svg->body.find(">alice</text>"), std::string::npos) << "the block is not named by its finder";
+
+  // No dot on PATH from here on: the same tip is still served (from the cache, so dot did not
+  // run again); a new tip needs dot, and the reason comes back instead.
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", "/nonexistent", 1);
+  const auto cached = c.Get("/tree.svg");
+  mine_block();
+  const auto no_dot = c.Get("/tree.svg");
+  setenv("PATH", path.c_str(), 1);
+  ASSERT_TRUE(cached && no_dot);
+  EXPECT_EQ(cached->status, 200);
+  EXPECT_EQ(cached->body, svg->body);
+  EXPECT_EQ(no_dot->status, 503);
+  EXPECT_NE(no_dot->body.find("dot program was not found"), std::string::npos) << no_dot->body;
+  EXPECT_NE(c.Get("/")->body.find("/tree.svg"), std::string::npos);
+}
+
+// The server bounds dot's time (kDotLimit): a dot that hangs is killed, not waited on.
+TEST(ServePages, ADotThatHangsIsStopped) {
+  test::TempDir dir;
+  const std::string fake = dir.file("dot");
+  {
+    std::ofstream f(fake);
+    f << "#!/bin/sh\nexec sleep 30\n";
+  }
+  ASSERT_EQ(::chmod(fake.c_str(), 0755), 0);
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", (dir.path() + ":" + path).c_str(), 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string why;
+  try {
+    draw::render_dot("digraph { a }", dir.file("out.svg"), std::chrono::milliseconds(200));
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  setenv("PATH", path.c_str(), 1);
+  EXPECT_NE(why.find("dot took longer than 200 ms"), std::string::npos) << why;
+  EXPECT_LT(seconds, 10.0);  // not dot's 30 s: killed (10 s leaves room for a loaded CI machine)
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.svg")));
+}
+
+// A miner's connection serves many shares (httplib's default closes it every 5 requests, and
+// 200 reconnecting miners overflowed the accept queue), and no second server can share the
+// port (httplib's default SO_REUSEPORT would let one take half the class's connections).
+TEST(ServeApi, KeepsConnectionsAliveAndOwnsItsPort) {
+  auto pool = make_pool();
+  Running srv(*pool);
+  httplib::Client c("127.0.0.1", srv.port());
+  c.set_keep_alive(true);
+  for (int i = 0; i < 12; ++i) {
+    const auto r = c.Get("/api/hello");
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->get_header_value("Connection"), "close") << "request " << i + 1;
+  }
+  cli::ServeConfig same;
+  same.port = srv.port();
+  cli::LabServer second(*pool, same);
+  EXPECT_EQ(second.bind(), -1);
 }
 
 TEST(ServeApi, RateLimitsEachClient) {

@@ -486,6 +486,17 @@ FileStamp stamp_file(const std::string& path) {
   return f;
 }
 
+ChainFileCheck check_chain_file(const std::string& path, const FileStamp& loaded, std::span<const BlockPtr> ours) {
+  ChainFileCheck out;
+  const FileStamp now = stamp_file(path);
+  if (!now.exists || now == loaded) return out;
+  out.theirs = read_chain_file(path);
+  const bool same = std::equal(ours.begin(), ours.end(), out.theirs.blocks.begin(), out.theirs.blocks.end(),
+                               [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
+  out.change = same ? ChainFileChange::same_blocks : ChainFileChange::other_blocks;
+  return out;
+}
+
 LoadReport load_chain_file(const std::string& path, const ChainOptions& options) {
   return replay_chain(read_chain_file(path), options);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <ctime>
 #include <deque>
@@ -65,16 +66,22 @@ struct Job {
 constexpr std::size_t kRateSamples = 64;
 
 struct Miner {
-  std::deque<Job> jobs;  // oldest first
+  // The books: kept while the name is live or idle, until it is retired.
   std::uint64_t shares = 0;
   std::uint64_t round_shares = 0;
   std::int64_t credited = 0;
   std::uint64_t blocks = 0;
+  std::int64_t last_seen = 0;  // pool clock, seconds: the last work request or accepted share
+  bool live = true;
+  // The live slot: freed when the name goes idle.
+  std::deque<Job> jobs;  // oldest first
   std::deque<Steady::time_point> share_times;
 };
 
 constexpr std::size_t kSaveErrorsKept = 8;
-constexpr std::size_t kRecentBlocksKept = 10;  // what a projector shows
+constexpr std::size_t kRecentBlocksShown = 10;  // in stats: what a projector's list shows
+// Kept to name the finders in the dashboard's fork tree: more than the 40 heights it draws.
+constexpr std::size_t kRecentBlocksKept = 64;
 
 }  // namespace
 
@@ -84,7 +91,12 @@ struct LabPool::Impl {
   std::unique_ptr<ChainState> chain;
   PoolConfig cfg;
   U256 share_floor;  // (2^256 - 1) >> share_zeros
-  std::map<std::string, Miner> miners;
+  std::map<std::string, Miner> miners;  // every account, live or idle (<= max_accounts)
+  std::size_t live = 0;                 // live ones (<= max_miners)
+  std::set<std::pair<std::int64_t, std::string>> idle;  // (last_seen, name): who retires first
+  PoolRetired retired;
+  std::uint64_t retired_round_shares = 0;  // paid to `retired` at the next block
+  std::int64_t last_sweep = INT64_MIN;
   std::uint64_t next_job = 1;
   std::uint64_t next_extranonce = 1;
   std::uint64_t accepted = 0;
@@ -107,7 +119,8 @@ struct LabPool::Impl {
     return {v, false, std::move(detail), -1};
   }
 
-  // Pays the round: every miner's round shares split reward - fee.
+  // Pays the round: every miner's round shares (idle ones' too, and the retired names') split
+  // reward - fee.
   void pay_round(Amount reward) {
     const Amount cut = reward * cfg.fee_percent / 100;  // reward <= 50 coins: no overflow
     std::vector<std::uint64_t> weights;
@@ -117,13 +130,69 @@ struct LabPool::Impl {
       weights.push_back(m.round_shares);
       who.push_back(&m);
     }
+    weights.push_back(retired_round_shares);  // last: ties go to named miners first
     const auto parts = split_proportional(reward - cut, weights);
     for (std::size_t i = 0; i < who.size(); ++i) {
       who[i]->credited += parts[i];
       who[i]->round_shares = 0;
     }
+    retired.credited += parts.back();
+    retired_round_shares = 0;
     rewards += reward;
     pool_cut += cut;
+  }
+
+  // Frees the live slots of names silent for idle_seconds. A scan of every account, so at most
+  // once per clock second (the clock's resolution: a sooner scan could find nothing new).
+  void sweep(std::int64_t t) {
+    if (t == last_sweep) return;
+    last_sweep = t;
+    for (auto& [name, m] : miners) {
+      if (!m.live || t - m.last_seen < cfg.limits.idle_seconds) continue;
+      m.live = false;
+      --live;
+      std::deque<Job>().swap(m.jobs);  // swap, not clear: a deque keeps its blocks after clear()
+      std::deque<Steady::time_point>().swap(m.share_times);
+      idle.emplace(m.last_seen, name);
+    }
+  }
+
+  // The longest-idle name's books go into `retired`.
+  void retire_one() {
+    const auto first = idle.begin();
+    const auto it = miners.find(first->second);
+    retired.names += 1;
+    retired.shares += it->second.shares;
+    retired.credited += it->second.credited;
+    retired_round_shares += it->second.round_shares;
+    miners.erase(it);
+    idle.erase(first);
+  }
+
+  // The live slot for `name` (new, idle or live), or nullptr with `why`.
+  Miner* claim(const std::string& name, std::int64_t t, std::string* why) {
+    sweep(t);
+    auto it = miners.find(name);
+    if (it == miners.end() || !it->second.live) {
+      if (live >= cfg.limits.max_miners) {
+        if (why) {
+          *why = "the pool is full (" + std::to_string(cfg.limits.max_miners) + " miners active in the last " +
+                 std::to_string(cfg.limits.idle_seconds) + " s)";
+        }
+        return nullptr;
+      }
+      if (it == miners.end()) {
+        // live < max_miners <= max_accounts, so a full table has an idle name to retire.
+        if (miners.size() >= cfg.limits.max_accounts) retire_one();
+        it = miners.emplace(name, Miner{}).first;
+      } else {
+        idle.erase({it->second.last_seen, name});
+        it->second.live = true;
+      }
+      ++live;
+    }
+    it->second.last_seen = t;
+    return &it->second;
   }
 
   // Accepts the block into the chain and saves the file; returns why not, if not.
@@ -138,17 +207,13 @@ struct LabPool::Impl {
       const DirLock lock(cfg.chain_path);
       // As `mine` does: another process may have written the file since (`powlab send`
       // queueing a transfer): keep its queue, but never overwrite blocks it did not load.
-      if (const FileStamp now_on_disk = stamp_file(cfg.chain_path); now_on_disk.exists && now_on_disk != disk) {
-        const ChainFile theirs = read_chain_file(cfg.chain_path);
-        std::vector<BlockPtr> ours = chain->blocks_in_order();
-        ours.pop_back();  // the block just found is not on disk yet
-        const bool same = std::equal(ours.begin(), ours.end(), theirs.blocks.begin(), theirs.blocks.end(),
-                                     [](const BlockPtr& a, const BlockPtr& b) { return a->hash() == b->hash(); });
-        if (!same) {
-          throw StoreError(cfg.chain_path + " was changed by another process (its blocks differ); not overwriting it");
-        }
-        file.mempool = theirs.mempool;
+      std::vector<BlockPtr> ours = chain->blocks_in_order();
+      ours.pop_back();  // the block just found is not on disk yet
+      ChainFileCheck on_disk = check_chain_file(cfg.chain_path, disk, ours);
+      if (on_disk.change == ChainFileChange::other_blocks) {
+        throw StoreError(cfg.chain_path + " was changed by another process (its blocks differ); not overwriting it");
       }
+      if (on_disk.change == ChainFileChange::same_blocks) file.mempool = std::move(on_disk.theirs.mempool);
       file.blocks = chain->blocks_in_order();
       save_chain_file(cfg.chain_path, file);
       disk = stamp_file(cfg.chain_path);
@@ -167,8 +232,12 @@ LabPool::LabPool(ChainFile file, std::unique_ptr<ChainState> chain, PoolConfig c
   if (config.share_zeros < 0 || config.share_zeros > 255) throw std::invalid_argument("share zeros must be 0..255");
   if (config.fee_percent < 0 || config.fee_percent > 100) throw std::invalid_argument("fee must be 0..100 percent");
   if (auto why = check_owner_name(config.owner)) throw std::invalid_argument("pool owner: " + *why);
-  if (config.limits.max_miners == 0 || config.limits.jobs_per_miner == 0 || config.limits.shares_per_job == 0) {
+  if (config.limits.max_miners == 0 || config.limits.jobs_per_miner == 0 || config.limits.shares_per_job == 0 ||
+      config.limits.idle_seconds <= 0) {
     throw std::invalid_argument("pool limits must be positive");
+  }
+  if (config.limits.max_accounts < config.limits.max_miners) {
+    throw std::invalid_argument("pool limits: max_accounts must be at least max_miners");
   }
   impl_->file = std::move(file);
   impl_->chain = std::move(chain);
@@ -188,15 +257,10 @@ std::optional<PoolWork> LabPool::work(const std::string& miner, std::string* why
   }
   Impl& s = *impl_;
   const std::lock_guard lock(s.mu);
-  auto it = s.miners.find(miner);
-  if (it == s.miners.end()) {
-    if (s.miners.size() >= s.cfg.limits.max_miners) {
-      if (why) *why = "the pool is full (" + std::to_string(s.cfg.limits.max_miners) + " miners)";
-      return std::nullopt;
-    }
-    it = s.miners.emplace(miner, Miner{}).first;
-  }
-  const BlockTemplate tmpl = s.chain->next_template(s.now());
+  const std::int64_t t = s.now();
+  Miner* slot = s.claim(miner, t, why);
+  if (!slot) return std::nullopt;
+  const BlockTemplate tmpl = s.chain->next_template(t);
   if (tmpl.min_time > tmpl.max_time) {
     if (why) *why = "the chain's median time past is more than 2 h ahead of the clock; no valid block time";
     return std::nullopt;
@@ -213,7 +277,7 @@ std::optional<PoolWork> LabPool::work(const std::string& miner, std::string* why
   w.block_target = decode_compact(tmpl.bits).target;
   w.share_target = s.share_target(tmpl.bits);
   w.height = tmpl.height;
-  Miner& m = it->second;
+  Miner& m = *slot;
   m.jobs.push_back(std::move(job));
   if (m.jobs.size() > s.cfg.limits.jobs_per_miner) m.jobs.pop_front();
   return w;
@@ -233,6 +297,7 @@ ShareResult LabPool::submit(const std::string& miner, const std::string& job_id,
   auto mit = s.miners.find(miner);
   if (mit == s.miners.end()) return s.refuse(ShareVerdict::unknown_job, "no work was given to this miner");
   Miner& m = mit->second;
+  if (!m.live) return s.refuse(ShareVerdict::unknown_job, "this miner was idle and its jobs are forgotten; ask for work");
   auto jit = std::find_if(m.jobs.begin(), m.jobs.end(), [id](const Job& j) { return j.id == id; });
   if (jit == m.jobs.end()) return s.refuse(ShareVerdict::unknown_job, "no such job for this miner (or forgotten)");
   Job& job = *jit;
@@ -253,6 +318,7 @@ ShareResult LabPool::submit(const std::string& miner, const std::string& job_id,
   ++s.accepted;
   ++m.shares;
   ++m.round_shares;
+  m.last_seen = s.now();
   m.share_times.push_back(Steady::now());
   if (m.share_times.size() > kRateSamples) m.share_times.pop_front();
 
@@ -275,6 +341,16 @@ ShareResult LabPool::submit(const std::string& miner, const std::string& job_id,
   return out;
 }
 
+void LabPool::with_chain(const std::function<void(const ChainState&)>& f) const {
+  const std::lock_guard lock(impl_->mu);
+  f(*impl_->chain);
+}
+
+std::vector<PoolBlock> LabPool::found_blocks() const {
+  const std::lock_guard lock(impl_->mu);
+  return {impl_->recent.begin(), impl_->recent.end()};
+}
+
 void LabPool::count_refusal(ShareVerdict v) {
   const std::lock_guard lock(impl_->mu);
   impl_->refuse(v, "");
@@ -294,7 +370,8 @@ PoolStats LabPool::stats() const {
   st.rewards = s.rewards;
   st.pool_cut = s.pool_cut;
   st.save_errors = s.save_errors;
-  st.recent_blocks.assign(s.recent.begin(), s.recent.end());
+  st.recent_blocks.assign(s.recent.begin(), s.recent.begin() + static_cast<std::ptrdiff_t>(
+                                                              std::min(s.recent.size(), kRecentBlocksShown)));
   const std::uint32_t bits = s.chain->next_template(s.now()).bits;
   const double per_share = work_from_target(s.share_target(bits)).to_double();
   for (const auto& [name, m] : s.miners) {
@@ -304,6 +381,7 @@ PoolStats LabPool::stats() const {
     ms.round_shares = m.round_shares;
     ms.credited = m.credited;
     ms.blocks = m.blocks;
+    ms.live = m.live;
     if (m.share_times.size() >= 2) {
       const double span = std::chrono::duration<double>(m.share_times.back() - m.share_times.front()).count();
       if (span > 0) ms.hashes_per_second = static_cast<double>(m.share_times.size() - 1) * per_share / span;
@@ -311,6 +389,9 @@ PoolStats LabPool::stats() const {
     st.credited += m.credited;
     st.miners.push_back(std::move(ms));
   }
+  st.live_miners = s.live;
+  st.retired = s.retired;
+  st.credited += s.retired.credited;
   return st;
 }
 

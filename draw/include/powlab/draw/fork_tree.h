@@ -3,6 +3,7 @@
 // "Pictures: developer notes" says why the program and not libgvc).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,7 +47,10 @@ void mark_longest_chain(ForkTree& tree);
 std::string fork_tree_dot(const ForkTree& tree, std::int64_t last_heights = kTreeHeights);
 
 // Runs `dot -Tsvg` (found on PATH) on `dot_source` and writes the SVG to `svg_path`. Throws
-// powlab::ParseError when dot is missing or fails, naming the file.
-void render_dot(const std::string& dot_source, const std::string& svg_path);
+// powlab::ParseError when dot is missing or fails, naming the file. A positive `limit` bounds
+// dot's run time (a server must never wait on it unbounded): past it dot is killed, the
+// half-written file removed, and ParseError says so. Zero: no limit.
+void render_dot(const std::string& dot_source, const std::string& svg_path,
+                std::chrono::milliseconds limit = std::chrono::milliseconds::zero());
 
 }  // namespace powlab::draw

@@ -97,6 +97,23 @@ struct FileStamp {
 };
 FileStamp stamp_file(const std::string& path);
 
+// Before saving over a chain file it read (or last wrote) at `loaded`: did another process
+// change it since, and if so, are its blocks still the ones this process holds? `ours` is this
+// process's blocks in first-seen order, without the ones it has not saved yet. A file that is
+// gone counts as unchanged (saving recreates it). Call it under a DirLock. Throws ParseError
+// when the changed file cannot be read.
+enum class ChainFileChange {
+  unchanged,     // save over it
+  same_blocks,   // another process saved the same blocks (e.g. `powlab send` queued a
+                 // transaction): keep its mempool, then save
+  other_blocks,  // never overwrite it: blocks this process did not load would be lost
+};
+struct ChainFileCheck {
+  ChainFileChange change = ChainFileChange::unchanged;
+  ChainFile theirs;  // the file as it is now, read when it changed
+};
+ChainFileCheck check_chain_file(const std::string& path, const FileStamp& loaded, std::span<const BlockPtr> ours);
+
 // An exclusive advisory lock (flock) on the directory holding `path`, held for the lifetime
 // of the object: powlab processes take it around each read-check-save of a chain file, so a
 // `powlab send` and a running `powlab mine` never interleave. The directory, not the file, is

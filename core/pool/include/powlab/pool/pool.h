@@ -12,6 +12,14 @@
 // never counted. Memory is bounded by PoolLimits: a client that vanishes costs at most its
 // jobs, and the oldest jobs are forgotten first.
 //
+// Idle miners: a name that has neither asked for work nor had a share accepted for
+// `idle_seconds` loses its live slot (its jobs and hash-rate samples are freed, and a new
+// name may take the slot), so nobody on a LAN can hold the pool's names forever. Its books
+// stay: shares, credit, and round shares still paid at the next block; a name that returns
+// continues where it stopped. The books of idle names are bounded too (`max_accounts`): past
+// it the name idle longest is retired, its books folded into one "retired" account that keeps
+// its credit and its round shares, so the credits still add up exactly.
+//
 // Thread-safe: one mutex guards everything (the HTTP server calls from many threads). A share
 // check is one sha256d of 80 bytes, so holding the lock while hashing costs little; only a
 // block (rare) holds it through validation and the fsync'd save.
@@ -41,7 +49,15 @@ namespace powlab {
 inline constexpr char kLabPoolProtocol[] = "powlab-lab-pool/1";
 
 struct PoolLimits {
-  std::size_t max_miners = 1024;      // distinct names; a new one past this is refused
+  std::size_t max_miners = 1024;      // live names (see above); a new one past this is refused
+  // Names whose books are kept, live or idle (>= max_miners). ~150 bytes each: 4096 is 0.6 MB,
+  // a day of classes with their names changing; past it the longest-idle name is retired.
+  std::size_t max_accounts = 4096;
+  // Silence after which a name loses its live slot. The /mine page asks for work every 2 s and
+  // `mine --pool` every 2 s of mining, so a live miner is never silent for long; 5 minutes
+  // also covers a Wi-Fi drop or a laptop lid closed over a short break. Too long costs little
+  // (a full pool frees up later); it costs the name nothing either way (the books stay).
+  std::int64_t idle_seconds = 300;
   std::size_t jobs_per_miner = 8;     // older jobs are forgotten: their shares are unknown-job
   std::size_t shares_per_job = 4096;  // nonces remembered per job (duplicate check); then stale-job
 };
@@ -52,7 +68,7 @@ struct PoolConfig {
   int fee_percent = 30;               // the pool's cut of each block (Coinhive kept 30%)
   std::string owner = "labpool";      // the coinbase owner of the pool's blocks
   PoolLimits limits;
-  std::function<std::int64_t()> clock;  // unix seconds; default std::time
+  std::function<std::int64_t()> clock;  // unix seconds; default std::time (block times, idleness)
 };
 
 enum class ShareVerdict { accepted, duplicate, stale_job, high_hash, unknown_job, malformed };
@@ -81,6 +97,14 @@ struct PoolMinerStats {
   std::uint64_t round_shares = 0;
   std::int64_t credited = 0;     // 1e-8 coin
   std::uint64_t blocks = 0;
+  bool live = true;              // false: idle, its slot freed (its books kept)
+};
+
+// The books of retired names (PoolLimits::max_accounts), summed.
+struct PoolRetired {
+  std::uint64_t names = 0;
+  std::uint64_t shares = 0;
+  std::int64_t credited = 0;
 };
 
 struct PoolBlock {
@@ -99,8 +123,10 @@ struct PoolStats {
   std::uint64_t blocks = 0;       // found by the pool since it started
   std::int64_t rewards = 0;       // their coinbase values
   std::int64_t pool_cut = 0;      // fee kept
-  std::int64_t credited = 0;      // sum of the miners' credits == rewards - pool_cut
-  std::vector<PoolMinerStats> miners;  // by name
+  std::int64_t credited = 0;      // sum of the miners' and retired credits == rewards - pool_cut
+  std::vector<PoolMinerStats> miners;  // by name, live and idle
+  std::size_t live_miners = 0;
+  PoolRetired retired;
   std::vector<PoolBlock> recent_blocks;  // the pool's last few blocks, newest first
   std::vector<std::string> save_errors;  // blocks found but not saved (the last few)
 };
@@ -123,6 +149,12 @@ class LabPool {
 
   PoolStats stats() const;
   const ConsensusParams& params() const;
+  // Calls `f` with the pool's chain, under the pool's lock: keep `f` short (every share
+  // waits), and never let the reference escape.
+  void with_chain(const std::function<void(const ChainState&)>& f) const;
+  // The pool's last 64 blocks, newest first, with whose share each was (the coinbase pays
+  // the pool, so the chain cannot say).
+  std::vector<PoolBlock> found_blocks() const;
 
  private:
   struct Impl;
