@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -617,6 +620,92 @@ TEST(MinePool, ATerminalMinesABlockForTheLabPool) {
   EXPECT_GT(st.miners[0].credited, 0);
   EXPECT_EQ(st.credited + st.pool_cut, st.rewards);
   EXPECT_TRUE(load_chain_file(path).valid());
+}
+
+// The server killed (SIGKILL) half way through saving a block leaves the chain file it had,
+// whole and valid: the pool saves as `mine` does (a temporary file, then a rename).
+TEST(ServeCli, KillDashNineDuringASaveLeavesTheChainFileValid) {
+  test::TempDir dir;
+  const std::string path = dir.file("class.chain");
+  {  // One block, saved by the pool in this process.
+    auto pool = make_pool({}, path);
+    std::string why;
+    const auto w = pool->work("alice", &why);
+    ASSERT_TRUE(w) << why;
+    ASSERT_TRUE(pool->submit("alice", w->job_id, find_nonce(*w, Kind::block)).block);
+  }
+  auto slurp = [](const std::string& f) {
+    std::ifstream in(f, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string before = slurp(path);
+  ASSERT_FALSE(before.empty());
+
+  // The real server on that chain, told to stall half way through its next save.
+  const std::string out = dir.file("out");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    setenv("POWLAB_SAVE_PAUSE_MS", "20000", 1);
+    std::freopen(out.c_str(), "w", stdout);
+    std::freopen((out + ".err").c_str(), "w", stderr);
+    execl(POWLAB_BINARY, POWLAB_BINARY, "serve", "--chain", path.c_str(), "--port", "0", "--share-zeros",
+          std::to_string(kShareZeros).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  struct Reaper {  // never leave the server running, whatever fails below
+    pid_t pid;
+    ~Reaper() {
+      if (pid <= 0) return;  // never kill(-1): that would signal every process we may signal
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } reaper{pid};
+  int port = 0;
+  for (int i = 0; i < 1000 && port == 0; ++i) {
+    const std::string banner = slurp(out);
+    const auto at = banner.find("http://127.0.0.1:");
+    if (at != std::string::npos && banner.find('/', at + 17) != std::string::npos) {
+      port = std::atoi(banner.c_str() + at + 17);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ASSERT_GT(port, 0) << slurp(out) << slurp(out + ".err");
+
+  httplib::Client c("127.0.0.1", port);
+  auto work = c.Get("/api/work?miner=bob");
+  ASSERT_TRUE(work && work->status == 200);
+  const PoolWork w = parse_work(nlohmann::json::parse(work->body));
+  const std::string share =
+      nlohmann::json{{"miner", "bob"}, {"job_id", w.job_id}, {"nonce", find_nonce(w, Kind::block)}}.dump();
+  // The block's share: its answer never comes (the server dies mid-save).
+  std::thread submit([&] {
+    httplib::Client slow("127.0.0.1", port);
+    slow.set_read_timeout(30, 0);
+    slow.Post("/api/share", share, "application/json");
+  });
+  bool mid_save = false;
+  for (int i = 0; i < 1000 && !mid_save; ++i) {
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+      if (e.path().filename().string().starts_with("class.chain.tmp.") && std::filesystem::file_size(e.path()) > 0) {
+        mid_save = true;
+      }
+    }
+    if (!mid_save) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  reaper.pid = -1;
+  submit.join();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  ASSERT_TRUE(mid_save) << "the server never started saving the block";
+
+  EXPECT_EQ(slurp(path), before);
+  const LoadReport rep = load_chain_file(path);
+  ASSERT_TRUE(rep.valid());
+  EXPECT_EQ(rep.chain->height(), 0);
 }
 
 TEST(ServeCli, BadOptionsExit2) {
