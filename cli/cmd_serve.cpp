@@ -9,10 +9,13 @@
 //                           handshake (/api/hello) names the chain's magic and network, which
 //                           `mine --pool` checks before it hashes anything.
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <httplib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -23,6 +26,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "command.h"
 #include "powlab/consensus/network.h"
@@ -232,7 +236,7 @@ struct LabServer::Impl {
     for (const auto& b : st.recent_blocks) {
       recent.push_back({{"height", b.height}, {"hash", hash_to_display(b.hash)}, {"miner", b.miner}});
     }
-    return {{"unit", kAmountUnit},         {"network", st.network},
+    return {{"amount_unit", kAmountUnit}, {"network", st.network},
             {"height", st.height},         {"tip", st.height >= 0 ? hash_to_display(st.tip) : ""},
             {"miners", miners},            {"fee", st.fee_percent},
             {"pool_cut", st.pool_cut},     {"rewards", st.rewards},
@@ -390,10 +394,39 @@ struct ServeOptions {
 
 bool is_loopback(const std::string& addr) { return addr.rfind("127.", 0) == 0 || addr == "::1"; }
 
-std::string reach_text(const ServeOptions& o) {
+// This computer's IPv4 addresses other than loopback, of interfaces that are up: what trainees
+// type when the pool listens on every address (read only; getifaddrs changes nothing).
+std::vector<std::string> lan_addresses() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* a = list; a != nullptr; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET || (a->ifa_flags & IFF_UP) == 0 ||
+        (a->ifa_flags & IFF_LOOPBACK) != 0) {
+      continue;
+    }
+    char text[INET_ADDRSTRLEN] = {};
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) != nullptr &&
+        std::find(out.begin(), out.end(), text) == out.end()) {
+      out.emplace_back(text);
+    }
+  }
+  freeifaddrs(list);
+  return out;
+}
+
+std::string reach_text(const ServeOptions& o, int port) {
   if (is_loopback(o.bind)) return "reachable from this computer only (use --bind to open it to a classroom LAN)";
   if (o.bind == "0.0.0.0" || o.bind == "::") {
-    return "reachable by ANYONE who can reach this computer on any of its networks: a classroom LAN only";
+    std::string text = "reachable by ANYONE who can reach this computer on any of its networks: a classroom LAN only";
+    const std::vector<std::string> lan = lan_addresses();
+    if (lan.empty()) return text + "\n  this computer has no network address but loopback now";
+    text += "\n  trainees open";
+    for (std::size_t i = 0; i < lan.size(); ++i) {
+      text += (i == 0 ? " " : " or ") + std::string("http://") + lan[i] + ":" + std::to_string(port) + "/mine";
+    }
+    return text;
   }
   return "reachable by anyone who can reach " + o.bind + ": a classroom LAN only";
 }
@@ -452,7 +485,7 @@ int run_serve(const ServeOptions& o) {
   std::cout << "powlab serve: lab pool on http://" << host << ":" << port << "/, "
             << (o.chain.empty() ? "an in-memory lab chain (nothing saved)" : "chain " + o.chain) << ", height "
             << st.height << ", share target " << o.share_zeros << " zero bits, fee " << o.fee << "%\n"
-            << "  " << reach_text(o) << "\n"
+            << "  " << reach_text(o, port) << "\n"
             << "  dashboard http://" << host << ":" << port << "/, opt-in miner http://" << host << ":" << port
             << "/mine, terminals: powlab mine --pool http://" << host << ":" << port << " --miner NAME; Ctrl-C stops"
             << std::endl;

@@ -432,6 +432,7 @@ TEST(ServeApi, AnswersTheLabApiRefusesBadSharesAndIsNeverFramed) {
   const auto st = nlohmann::json::parse(stats->body);
   EXPECT_EQ(st["height"], -1);
   EXPECT_EQ(st["fee"], 30);
+  EXPECT_EQ(st["amount_unit"], "1e-8 coin");  // docs/VOCABULARY.md: every amount's JSON says so
   ASSERT_EQ(st["miners"].size(), 1u);
   EXPECT_EQ(st["miners"][0]["name"], "alice");
   EXPECT_EQ(st["miners"][0]["shares"], 1);
