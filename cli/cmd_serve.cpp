@@ -482,12 +482,18 @@ int run_serve(const ServeOptions& o) {
 
   const PoolStats st = pool.stats();
   const std::string host = o.bind.find(':') != std::string::npos ? "[" + o.bind + "]" : o.bind;
+  // Bound to every address, http://0.0.0.0 opens nothing: the dashboard (on the projector, this
+  // computer) is on loopback, and terminals elsewhere use this computer's first LAN address.
+  const bool wildcard = o.bind == "0.0.0.0" || o.bind == "::";
+  const std::vector<std::string> lan = wildcard ? lan_addresses() : std::vector<std::string>{};
+  const std::string here = wildcard ? "127.0.0.1" : host;
+  const std::string there = lan.empty() ? here : lan.front();
   std::cout << "powlab serve: lab pool on http://" << host << ":" << port << "/, "
             << (o.chain.empty() ? "an in-memory lab chain (nothing saved)" : "chain " + o.chain) << ", height "
             << st.height << ", share target " << o.share_zeros << " zero bits, fee " << o.fee << "%\n"
             << "  " << reach_text(o, port) << "\n"
-            << "  dashboard http://" << host << ":" << port << "/, opt-in miner http://" << host << ":" << port
-            << "/mine, terminals: powlab mine --pool http://" << host << ":" << port << " --miner NAME; Ctrl-C stops"
+            << "  dashboard http://" << here << ":" << port << "/, opt-in miner http://" << there << ":" << port
+            << "/mine, terminals: powlab mine --pool http://" << there << ":" << port << " --miner NAME; Ctrl-C stops"
             << std::endl;
 
   g_serve_stop = false;

@@ -14,7 +14,8 @@
 //   ![alt](path)          a picture: the file must exist, relative to the lesson, and the
 //                         lesson's own commands must draw a file of that name (`--svg NAME`) in
 //                         the class folder, unless a block that is not replayed (```sh) shows
-//                         the command that draws it (the bench, whose run takes tens of seconds).
+//                         the command that draws it (the bench, whose run takes tens of seconds;
+//                         the classroom dashboard, a screenshot by the browser test).
 //                         Update mode copies each picture the replay drew over the linked file.
 //
 // POWLAB_UPDATE_LESSONS=1 rewrites every output block from a real run (after another change to
@@ -180,7 +181,11 @@ std::string replay(Lesson& l, const fs::path& lesson_dir, const fs::path& work, 
   // lesson writes any more would show the class something powlab no longer draws.
   for (const auto& p : l.pictures) {
     const fs::path drawn = work / fs::path(p).filename();
-    const bool shown_unreplayed = l.unreplayed.find("--svg " + drawn.filename().string()) != std::string::npos;
+    const std::string name = drawn.filename().string();
+    // Or a block that is not replayed shows how it is drawn: `--svg NAME`, or the browser test's
+    // screenshot (POWLAB_SCREENSHOT=.../NAME, README "A classroom: developer notes").
+    const bool shown_unreplayed = l.unreplayed.find("--svg " + name) != std::string::npos ||
+                                  l.unreplayed.find("POWLAB_SCREENSHOT=docs/img/" + name) != std::string::npos;
     if (fs::exists(drawn)) {
       if (update) {
         fs::create_directories((lesson_dir / p).parent_path());
