@@ -212,7 +212,7 @@ td,th{border:1px solid #aaa;padding:.2em .6em;text-align:right}th{background:#ee
 "use strict";
 const $ = (id) => document.getElementById(id);
 const coins = (u) => (u / 1e8).toFixed(8);
-const rate = (h) => h >= 1e6 ? (h / 1e6).toFixed(2) + " MH/s" : h >= 1e3 ? (h / 1e3).toFixed(2) + " kH/s" : h.toFixed(0) + " H/s";
+const rate = (h) => !(h > 0) ? "under 3 shares" : h >= 1e6 ? (h / 1e6).toFixed(2) + " MH/s" : h >= 1e3 ? (h / 1e3).toFixed(2) + " kH/s" : h.toFixed(0) + " H/s";
 function show(s) {
   $("height").textContent = s.height; $("blocks").textContent = s.blocks; $("accepted").textContent = s.accepted;
   $("fee").textContent = s.fee; $("cut").textContent = coins(s.pool_cut); $("tip").textContent = s.tip || "-";

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <thread>
 
 #include "ledger_util.h"
@@ -71,6 +72,34 @@ TEST(PoolSplit, AddsUpExactlyWithLargestRemainder) {
   std::int64_t sum = 0;
   for (auto p : parts) sum += p;
   EXPECT_EQ(sum, kMaxMoney);
+}
+
+// The dashboard's hash rate: steady shares give their rate; it falls when the miner stops; a
+// burst of two shares gives no number rather than a spike; and on random (Poisson) shares its
+// mean over many draws lands near the true rate.
+TEST(PoolHashRate, SteadyStoppedBurstAndRandomShares) {
+  std::vector<double> steady;
+  for (int k = 0; k < 11; ++k) steady.push_back(100.0 + k);  // a share a second for 10 s
+  EXPECT_DOUBLE_EQ(estimate_hash_rate(steady, 110.0, 65536.0), 65536.0);
+  EXPECT_DOUBLE_EQ(estimate_hash_rate(steady, 140.0, 65536.0), 65536.0 * 10 / 40);  // stopped 30 s ago
+  EXPECT_EQ(estimate_hash_rate({5.0, 5.000001}, 5.000002, 65536.0), 0.0);
+  EXPECT_EQ(estimate_hash_rate({}, 1.0, 65536.0), 0.0);
+  EXPECT_EQ(estimate_hash_rate({7.0, 7.0, 7.0}, 7.0, 65536.0), 0.0);  // no time has passed
+
+  // 3 shares at 2 a second, read at a random moment after the third, 20,000 times.
+  std::mt19937_64 rng(7);
+  std::exponential_distribution<double> gap(2.0);
+  double sum = 0;
+  constexpr int kDraws = 20000;
+  for (int d = 0; d < kDraws; ++d) {
+    std::vector<double> t{gap(rng)};
+    t.push_back(t.back() + gap(rng));
+    t.push_back(t.back() + gap(rng));
+    sum += estimate_hash_rate(t, t.back() + gap(rng), 1.0);
+  }
+  // Unbiased: (n - 1) over a sum of n exponential gaps has mean exactly the rate (sd of this
+  // mean ~0.014). The previous formula, to the last share, averaged twice the rate here.
+  EXPECT_NEAR(sum / kDraws, 2.0, 0.1);
 }
 
 TEST(Pool, RefusesEachBadShareWithItsReasonAndNeverCountsIt) {

@@ -229,6 +229,13 @@ struct LabPool::Impl {
   }
 };
 
+double estimate_hash_rate(const std::vector<double>& share_seconds, double now_seconds, double hashes_per_share) {
+  if (share_seconds.size() < 3) return 0;
+  const double span = now_seconds - share_seconds.front();
+  if (!(span > 0)) return 0;
+  return static_cast<double>(share_seconds.size() - 1) * hashes_per_share / span;
+}
+
 LabPool::LabPool(ChainFile file, std::unique_ptr<ChainState> chain, PoolConfig config)
     : impl_(std::make_unique<Impl>()) {
   if (!chain) throw std::invalid_argument("no chain");
@@ -388,10 +395,11 @@ PoolStats LabPool::stats() const {
     ms.credited = m.credited;
     ms.blocks = m.blocks;
     ms.live = m.live;
-    if (m.share_times.size() >= 2) {
-      const double span = std::chrono::duration<double>(m.share_times.back() - m.share_times.front()).count();
-      if (span > 0) ms.hashes_per_second = static_cast<double>(m.share_times.size() - 1) * per_share / span;
-    }
+    std::vector<double> times;
+    times.reserve(m.share_times.size());
+    for (const auto t : m.share_times) times.push_back(std::chrono::duration<double>(t.time_since_epoch()).count());
+    ms.hashes_per_second =
+        estimate_hash_rate(times, std::chrono::duration<double>(Steady::now().time_since_epoch()).count(), per_share);
     st.credited += m.credited;
     st.miners.push_back(std::move(ms));
   }
