@@ -40,7 +40,7 @@ std::vector<std::string> args(std::initializer_list<std::string> a, const std::v
   return v;
 }
 
-std::string slurp(const std::string& path) { return read_file(path); }
+using test::slurp;
 
 struct CliLedger : ::testing::Test {
   test::TempDir dir;

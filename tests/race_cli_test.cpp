@@ -376,9 +376,7 @@ TEST(RaceCli, AFullDiskIsExitTwoWithTheReason) {
   const int status = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 2);
-  std::ifstream in(dir.file("err"));
-  const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(err, "powlab race: error: cannot write standard output: No space left on device\n");
+  EXPECT_EQ(test::slurp(dir.file("err")), "powlab race: error: cannot write standard output: No space left on device\n");
 }
 
 TEST(RaceCli, LiveModeRunsAndSaysPowIsReal) {

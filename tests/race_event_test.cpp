@@ -31,12 +31,7 @@ RaceConfig event_config(std::vector<MinerSpec> miners, std::uint64_t blocks, dou
   return c;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::slurp;
 
 TEST(RaceEvent, ShareMatchesHashShareOver200kBlocks) {
   const auto miners = parse_miners("alice=5,bob=3,carol=1,dave=1");

@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "powlab/util/file.h"
+
 extern char** environ;
 
 namespace powlab::test {
@@ -107,5 +109,7 @@ TempDir::~TempDir() {
   std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
   std::filesystem::remove_all(path_, ec);
 }
+
+std::string slurp(const std::string& path) { return read_file(path); }
 
 }  // namespace powlab::test

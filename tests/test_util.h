@@ -37,6 +37,10 @@ struct CommandResult {
 // Runs the built powlab binary with `args` (no shell involved), feeding `stdin_data`.
 CommandResult run_powlab(const std::vector<std::string>& args, const std::string& stdin_data = "");
 
+// The whole file (powlab's bounded read_file): throws, naming the OS reason, when it cannot be
+// read, so a test comparing a file it expected is never comparing an empty string.
+std::string slurp(const std::string& path);
+
 // A fresh empty directory under the system temp dir, removed by the destructor.
 class TempDir {
  public:
