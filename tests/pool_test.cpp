@@ -78,13 +78,12 @@ TEST(PoolSplit, AddsUpExactlyWithLargestRemainder) {
 // burst of two shares gives no number rather than a spike; and on random (Poisson) shares its
 // mean over many draws lands near the true rate.
 TEST(PoolHashRate, SteadyStoppedBurstAndRandomShares) {
-  std::vector<double> steady;
-  for (int k = 0; k < 11; ++k) steady.push_back(100.0 + k);  // a share a second for 10 s
-  EXPECT_DOUBLE_EQ(estimate_hash_rate(steady, 110.0, 65536.0), 65536.0);
-  EXPECT_DOUBLE_EQ(estimate_hash_rate(steady, 140.0, 65536.0), 65536.0 * 10 / 40);  // stopped 30 s ago
-  EXPECT_EQ(estimate_hash_rate({5.0, 5.000001}, 5.000002, 65536.0), 0.0);
-  EXPECT_EQ(estimate_hash_rate({}, 1.0, 65536.0), 0.0);
-  EXPECT_EQ(estimate_hash_rate({7.0, 7.0, 7.0}, 7.0, 65536.0), 0.0);  // no time has passed
+  // 11 shares a second apart (10 s), read at the last one, then 30 s after it.
+  EXPECT_DOUBLE_EQ(estimate_hash_rate(11, 10.0, 65536.0), 65536.0);
+  EXPECT_DOUBLE_EQ(estimate_hash_rate(11, 40.0, 65536.0), 65536.0 * 10 / 40);  // stopped 30 s ago
+  EXPECT_EQ(estimate_hash_rate(2, 0.000002, 65536.0), 0.0);
+  EXPECT_EQ(estimate_hash_rate(0, 1.0, 65536.0), 0.0);
+  EXPECT_EQ(estimate_hash_rate(3, 0.0, 65536.0), 0.0);  // no time has passed
 
   // 3 shares at 2 a second, read at a random moment after the third, 20,000 times.
   std::mt19937_64 rng(7);
@@ -92,10 +91,8 @@ TEST(PoolHashRate, SteadyStoppedBurstAndRandomShares) {
   double sum = 0;
   constexpr int kDraws = 20000;
   for (int d = 0; d < kDraws; ++d) {
-    std::vector<double> t{gap(rng)};
-    t.push_back(t.back() + gap(rng));
-    t.push_back(t.back() + gap(rng));
-    sum += estimate_hash_rate(t, t.back() + gap(rng), 1.0);
+    const double since_first = gap(rng) + gap(rng) + gap(rng);  // two intervals, then the wait to now
+    sum += estimate_hash_rate(3, since_first, 1.0);
   }
   // Unbiased: (n - 1) over a sum of n exponential gaps has mean exactly the rate (sd of this
   // mean ~0.014). The previous formula, to the last share, averaged twice the rate here.

@@ -229,11 +229,9 @@ struct LabPool::Impl {
   }
 };
 
-double estimate_hash_rate(const std::vector<double>& share_seconds, double now_seconds, double hashes_per_share) {
-  if (share_seconds.size() < 3) return 0;
-  const double span = now_seconds - share_seconds.front();
-  if (!(span > 0)) return 0;
-  return static_cast<double>(share_seconds.size() - 1) * hashes_per_share / span;
+double estimate_hash_rate(std::size_t shares, double seconds_since_first, double hashes_per_share) {
+  if (shares < 3 || !(seconds_since_first > 0)) return 0;
+  return static_cast<double>(shares - 1) * hashes_per_share / seconds_since_first;
 }
 
 LabPool::LabPool(ChainFile file, std::unique_ptr<ChainState> chain, PoolConfig config)
@@ -387,6 +385,7 @@ PoolStats LabPool::stats() const {
                                                               std::min(s.recent.size(), kRecentBlocksShown)));
   const std::uint32_t bits = s.chain->next_template(s.now()).bits;
   const double per_share = work_from_target(s.share_target(bits)).to_double();
+  const Steady::time_point now = Steady::now();
   for (const auto& [name, m] : s.miners) {
     PoolMinerStats ms;
     ms.name = name;
@@ -395,11 +394,10 @@ PoolStats LabPool::stats() const {
     ms.credited = m.credited;
     ms.blocks = m.blocks;
     ms.live = m.live;
-    std::vector<double> times;
-    times.reserve(m.share_times.size());
-    for (const auto t : m.share_times) times.push_back(std::chrono::duration<double>(t.time_since_epoch()).count());
-    ms.hashes_per_second =
-        estimate_hash_rate(times, std::chrono::duration<double>(Steady::now().time_since_epoch()).count(), per_share);
+    if (!m.share_times.empty()) {
+      const double since_first = std::chrono::duration<double>(now - m.share_times.front()).count();
+      ms.hashes_per_second = estimate_hash_rate(m.share_times.size(), since_first, per_share);
+    }
     st.credited += m.credited;
     st.miners.push_back(std::move(ms));
   }

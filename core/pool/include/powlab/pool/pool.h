@@ -90,13 +90,13 @@ struct ShareResult {
   std::int64_t height = -1;  // of the block, when block
 };
 
-// A miner's hash rate for display, from the steady-clock times (seconds) of its last shares,
-// oldest first, and the time now: the n - 1 share intervals since the first over the time since
-// the first, times the hashes a share takes on average. Counting up to now, not to the last
-// share, lets the rate fall when a miner stops. Below 3 shares it is 0 (not yet measured): with
-// shares arriving at random, one interval's reciprocal has no finite mean (2 shares a
-// microsecond apart once showed 5 MH/s for a 200 kH/s browser), two intervals' has.
-double estimate_hash_rate(const std::vector<double>& share_seconds, double now_seconds, double hashes_per_share);
+// A miner's hash rate for display, from its last `shares` shares and the time since the first
+// of them: the shares - 1 intervals since the first over that time, times the hashes a share
+// takes on average. Counting up to now, not to the last share, lets the rate fall when a miner
+// stops. Below 3 shares it is 0 (not yet measured): with shares arriving at random, one
+// interval's reciprocal has no finite mean (2 shares a microsecond apart once showed 5 MH/s for
+// a 200 kH/s browser), two intervals' has.
+double estimate_hash_rate(std::size_t shares, double seconds_since_first, double hashes_per_share);
 
 struct PoolMinerStats {
   std::string name;
