@@ -152,7 +152,9 @@ TEST(MpiSweep, BadGridExitsTwo) {
 TEST(MpiMine, FourRanksMineOneChain) {
   test::TempDir dir;
   const std::string chain = dir.file("pool.chain");
-  const MpiRun r = shell("$MPIRUN -np 4 $P mine --mpi --chain " + chain + " --blocks 4 --zeros 16 --threads 1 --json");
+  // 22 zero bits, ~4 M hashes a block: at 16 (65,536) the 4 blocks were found within
+  // milliseconds, before a rank that 4 ranks on 2 loaded cores had not yet scheduled hashed once.
+  const MpiRun r = shell("$MPIRUN -np 4 $P mine --mpi --chain " + chain + " --blocks 4 --zeros 22 --threads 1 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["blocks_mined"], 4);
